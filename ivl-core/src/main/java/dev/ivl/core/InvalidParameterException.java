@@ -1,0 +1,21 @@
+package dev.ivl.core;
+
+/** A configuration parameter has an invalid value. The message names the parameter and the value. */
+public class InvalidParameterException extends IvlException {
+    private final String parameter;
+
+    /**
+     * @param parameter the parameter's name, as the user spells it (e.g. {@code topP})
+     * @param value the rejected value
+     * @param requirement what a valid value is (e.g. {@code "must be in (0, 1]"})
+     */
+    public InvalidParameterException(String parameter, Object value, String requirement) {
+        super(parameter + " " + requirement + ", got " + value);
+        this.parameter = parameter;
+    }
+
+    /** @return the name of the invalid parameter */
+    public String parameter() {
+        return parameter;
+    }
+}

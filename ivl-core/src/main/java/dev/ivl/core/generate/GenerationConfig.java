@@ -1,0 +1,260 @@
+package dev.ivl.core.generate;
+
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.sample.CategoricalSampler;
+import dev.ivl.core.sample.GreedySampler;
+import dev.ivl.core.sample.LogitsProcessor;
+import dev.ivl.core.sample.MinP;
+import dev.ivl.core.sample.RepetitionPenalty;
+import dev.ivl.core.sample.Sampler;
+import dev.ivl.core.sample.Temperature;
+import dev.ivl.core.sample.TopK;
+import dev.ivl.core.sample.TopP;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * How to generate: length, sampling parameters, stop rules and seed. Immutable and validated on construction;
+ * build it with {@link #builder()}. Defaults: 256 new tokens, temperature 1, no top-k/top-p/min-p filtering, no
+ * repetition penalty, a fresh random seed, stop at the tokenizer's end-of-sequence ids.
+ *
+ * @param maxNewTokens the most tokens to generate, counting new tokens only; ≥ 1
+ * @param temperature ≥ 0; 0 means greedy decoding
+ * @param topK keep the k most likely tokens (and ties with the k-th); 0 disables
+ * @param topP keep the smallest set of most likely tokens whose probability reaches p; in (0, 1], 1 disables
+ * @param minP drop tokens less likely than {@code minP × p(most likely)}; in [0, 1), 0 disables
+ * @param repetitionPenalty divide positive logits and multiply negative ones of every token already in the prompt
+ *     or output (the Hugging Face rule); &gt; 0, 1 disables
+ * @param stopTokenIds ids that end generation (in addition to the tokenizer's end-of-sequence ids)
+ * @param stopStrings texts that end generation; they are not part of the result's text
+ * @param seed the seed of the sampler's random source; empty means a fresh seed, reported in the result
+ * @param ignoreEos when true, the tokenizer's end-of-sequence ids do not stop generation
+ * @param processors extra processors, run after the built-in ones
+ * @param sampler a sampler replacing the built-in choice (greedy at temperature 0, categorical otherwise); null for
+ *     the built-in one
+ */
+public record GenerationConfig(
+        int maxNewTokens,
+        float temperature,
+        int topK,
+        float topP,
+        float minP,
+        float repetitionPenalty,
+        List<Integer> stopTokenIds,
+        List<String> stopStrings,
+        OptionalLong seed,
+        boolean ignoreEos,
+        List<LogitsProcessor> processors,
+        Sampler sampler) {
+
+    /** Validates every parameter; the exception names the first invalid one and its value. */
+    public GenerationConfig {
+        if (maxNewTokens < 1) {
+            throw new InvalidParameterException("maxNewTokens", maxNewTokens, "must be >= 1");
+        }
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new InvalidParameterException("temperature", temperature, "must be a finite number >= 0");
+        }
+        if (topK < 0) {
+            throw new InvalidParameterException("topK", topK, "must be >= 0");
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new InvalidParameterException("topP", topP, "must be in (0, 1]");
+        }
+        if (!(minP >= 0 && minP < 1)) {
+            throw new InvalidParameterException("minP", minP, "must be in [0, 1)");
+        }
+        if (!(repetitionPenalty > 0) || Float.isInfinite(repetitionPenalty)) {
+            throw new InvalidParameterException("repetitionPenalty", repetitionPenalty, "must be a finite number > 0");
+        }
+        stopTokenIds = List.copyOf(Objects.requireNonNull(stopTokenIds, "stopTokenIds"));
+        for (int id : stopTokenIds) {
+            if (id < 0) {
+                throw new InvalidParameterException("stopTokenIds", stopTokenIds, "must not contain negative ids");
+            }
+        }
+        stopStrings = List.copyOf(Objects.requireNonNull(stopStrings, "stopStrings"));
+        for (String s : stopStrings) {
+            if (s.isEmpty()) {
+                throw new InvalidParameterException("stopStrings", "\"\"", "must not contain an empty string");
+            }
+        }
+        Objects.requireNonNull(seed, "seed");
+        processors = List.copyOf(Objects.requireNonNull(processors, "processors"));
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this configuration's values */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxNewTokens = maxNewTokens;
+        b.temperature = temperature;
+        b.topK = topK;
+        b.topP = topP;
+        b.minP = minP;
+        b.repetitionPenalty = repetitionPenalty;
+        b.stopTokenIds = new ArrayList<>(stopTokenIds);
+        b.stopStrings = new ArrayList<>(stopStrings);
+        b.seed = seed;
+        b.ignoreEos = ignoreEos;
+        b.processors = new ArrayList<>(processors);
+        b.sampler = sampler;
+        return b;
+    }
+
+    /** @return whether decoding is greedy (temperature 0 with the built-in sampler) */
+    public boolean greedy() {
+        return sampler == null && temperature == 0f;
+    }
+
+    /**
+     * The processors in the order they run: repetition penalty, temperature, top-k, top-p, min-p (each only when
+     * enabled; the last four only when sampling), then the extra {@link #processors()}.
+     *
+     * @return the ordered processors
+     */
+    public List<LogitsProcessor> logitsProcessors() {
+        List<LogitsProcessor> list = new ArrayList<>();
+        if (repetitionPenalty != 1f) {
+            list.add(new RepetitionPenalty(repetitionPenalty));
+        }
+        if (!greedy()) {
+            if (temperature != 1f && temperature != 0f) {
+                list.add(new Temperature(temperature));
+            }
+            if (topK > 0) {
+                list.add(new TopK(topK));
+            }
+            if (topP < 1f) {
+                list.add(new TopP(topP));
+            }
+            if (minP > 0f) {
+                list.add(new MinP(minP));
+            }
+        }
+        list.addAll(processors);
+        return List.copyOf(list);
+    }
+
+    /** @return the sampler that picks tokens: {@link #sampler()} if set, else greedy or categorical */
+    public Sampler effectiveSampler() {
+        if (sampler != null) {
+            return sampler;
+        }
+        return temperature == 0f ? GreedySampler.INSTANCE : CategoricalSampler.INSTANCE;
+    }
+
+    /** Builds a {@link GenerationConfig}; every setter returns the builder. */
+    public static final class Builder {
+        private int maxNewTokens = 256;
+        private float temperature = 1f;
+        private int topK;
+        private float topP = 1f;
+        private float minP;
+        private float repetitionPenalty = 1f;
+        private List<Integer> stopTokenIds = new ArrayList<>();
+        private List<String> stopStrings = new ArrayList<>();
+        private OptionalLong seed = OptionalLong.empty();
+        private boolean ignoreEos;
+        private List<LogitsProcessor> processors = new ArrayList<>();
+        private Sampler sampler;
+
+        private Builder() {}
+
+        /** @param value see {@link GenerationConfig#maxNewTokens()} @return this */
+        public Builder maxNewTokens(int value) {
+            maxNewTokens = value;
+            return this;
+        }
+
+        /** @param value see {@link GenerationConfig#temperature()} @return this */
+        public Builder temperature(float value) {
+            temperature = value;
+            return this;
+        }
+
+        /** Greedy decoding: temperature 0. @return this */
+        public Builder greedy() {
+            return temperature(0f);
+        }
+
+        /** @param value see {@link GenerationConfig#topK()} @return this */
+        public Builder topK(int value) {
+            topK = value;
+            return this;
+        }
+
+        /** @param value see {@link GenerationConfig#topP()} @return this */
+        public Builder topP(float value) {
+            topP = value;
+            return this;
+        }
+
+        /** @param value see {@link GenerationConfig#minP()} @return this */
+        public Builder minP(float value) {
+            minP = value;
+            return this;
+        }
+
+        /** @param value see {@link GenerationConfig#repetitionPenalty()} @return this */
+        public Builder repetitionPenalty(float value) {
+            repetitionPenalty = value;
+            return this;
+        }
+
+        /** @param ids token ids to add to the stop set @return this */
+        public Builder stopTokenIds(int... ids) {
+            for (int id : ids) {
+                stopTokenIds.add(id);
+            }
+            stopTokenIds = new ArrayList<>(new LinkedHashSet<>(stopTokenIds));
+            return this;
+        }
+
+        /** @param strings texts to add to the stop strings @return this */
+        public Builder stopStrings(String... strings) {
+            stopStrings.addAll(List.of(strings));
+            return this;
+        }
+
+        /** @param value the sampler's seed @return this */
+        public Builder seed(long value) {
+            seed = OptionalLong.of(value);
+            return this;
+        }
+
+        /** @param value see {@link GenerationConfig#ignoreEos()} @return this */
+        public Builder ignoreEos(boolean value) {
+            ignoreEos = value;
+            return this;
+        }
+
+        /** @param processor a processor to run after the built-in ones @return this */
+        public Builder addProcessor(LogitsProcessor processor) {
+            processors.add(Objects.requireNonNull(processor, "processor"));
+            return this;
+        }
+
+        /** @param value a sampler replacing the built-in one, or null @return this */
+        public Builder sampler(Sampler value) {
+            sampler = value;
+            return this;
+        }
+
+        /**
+         * @return the validated configuration
+         * @throws InvalidParameterException naming the first invalid parameter and its value
+         */
+        public GenerationConfig build() {
+            return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, stopTokenIds,
+                    stopStrings, seed, ignoreEos, processors, sampler);
+        }
+    }
+}

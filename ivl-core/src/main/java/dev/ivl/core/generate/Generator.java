@@ -1,0 +1,194 @@
+package dev.ivl.core.generate;
+
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.core.model.Session;
+import dev.ivl.core.sample.LogitsProcessor;
+import dev.ivl.core.sample.Sampler;
+import dev.ivl.core.sample.TokenHistory;
+import dev.ivl.core.text.IncrementalDecoder;
+import dev.ivl.core.text.TextTokenizer;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * The decoding loop: prefill a session with the prompt, then repeatedly take the next-token logits, run the
+ * {@linkplain GenerationConfig#logitsProcessors() processors}, sample, stream the token and feed it back, until a
+ * stop rule ends it. Works with any {@link LanguageModel}, a combined base + value model included. Thread-safe:
+ * each call opens its own session.
+ */
+public final class Generator {
+    private final LanguageModel model;
+    private final TextTokenizer tokenizer;
+
+    /**
+     * A generator without tokenizer: prompts are token ids, results have no text, stop strings are not available.
+     *
+     * @param model the model to decode with
+     */
+    public Generator(LanguageModel model) {
+        this(model, null);
+    }
+
+    /**
+     * @param model the model to decode with
+     * @param tokenizer the tokenizer of the model's vocabulary, or null
+     */
+    public Generator(LanguageModel model, TextTokenizer tokenizer) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * Encodes the prompt with the tokenizer (adding its special tokens) and generates.
+     *
+     * @param prompt the prompt text
+     * @param config how to generate
+     * @param listener receives the text as it is generated
+     * @return the result
+     */
+    public GenerationResult generate(String prompt, GenerationConfig config, TokenListener listener) {
+        if (tokenizer == null) {
+            throw new InvalidInputException("a text prompt needs a tokenizer; give token ids instead");
+        }
+        return generate(tokenizer.encode(prompt), config, listener, new CancellationToken());
+    }
+
+    /**
+     * @param prompt the prompt text
+     * @param config how to generate
+     * @return the result
+     */
+    public GenerationResult generate(String prompt, GenerationConfig config) {
+        return generate(prompt, config, TokenListener.NONE);
+    }
+
+    /**
+     * Generates after the given prompt tokens.
+     *
+     * @param prompt at least one token id, each in {@code [0, vocabSize)}, at most {@code maxSequenceLength}
+     * @param config how to generate
+     * @param listener receives tokens and complete text pieces as they are generated
+     * @param cancellation lets another thread end the generation
+     * @return the result
+     * @throws InvalidInputException for an empty or too long prompt or an id out of range
+     * @throws InvalidParameterException for stop strings without a tokenizer
+     */
+    public GenerationResult generate(
+            int[] prompt, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
+        checkPrompt(prompt);
+        if (!config.stopStrings().isEmpty() && tokenizer == null) {
+            throw new InvalidParameterException("stopStrings", config.stopStrings(), "need a tokenizer");
+        }
+        int vocabSize = model.vocabSize();
+        BitSet stopTokens = stopTokens(config);
+        List<LogitsProcessor> processors = config.logitsProcessors();
+        Sampler sampler = config.effectiveSampler();
+        long seed = config.seed().orElseGet(() -> new SplittableRandom().nextLong());
+        RandomGenerator random = new SplittableRandom(seed);
+        TokenHistory history = new TokenHistory(prompt);
+        IncrementalDecoder decoder = tokenizer == null ? null : tokenizer.newDecoder();
+        StopStringMatcher stops = new StopStringMatcher(config.stopStrings());
+        StringBuilder text = tokenizer == null ? null : new StringBuilder();
+
+        int[] tokens = new int[config.maxNewTokens()];
+        double[] tokenMillis = new double[config.maxNewTokens()];
+        int count = 0;
+        FinishReason finish;
+        double prefillMillis;
+        try (Session session = model.newSession()) {
+            long start = System.nanoTime();
+            float[] logits = session.append(prompt);
+            long last = System.nanoTime();
+            prefillMillis = (last - start) / 1e6;
+            while (true) {
+                if (cancellation.isCancelled()) {
+                    finish = FinishReason.CANCELLED;
+                    break;
+                }
+                for (LogitsProcessor p : processors) {
+                    p.process(logits, history);
+                }
+                int token = sampler.sample(logits, random);
+                if (token < 0 || token >= vocabSize) {
+                    throw new InvalidInputException("sampler returned token " + token + ", outside [0, " + vocabSize
+                            + ")");
+                }
+                tokens[count] = token;
+                long now = System.nanoTime();
+                tokenMillis[count++] = (now - last) / 1e6;
+                history.add(token);
+                listener.onToken(token);
+                if (stopTokens.get(token)) {
+                    finish = FinishReason.STOP_TOKEN;
+                    break;
+                }
+                if (decoder != null) {
+                    emit(stops.accept(decoder.push(token)), text, listener);
+                    if (stops.matched()) {
+                        finish = FinishReason.STOP_STRING;
+                        break;
+                    }
+                }
+                if (count == config.maxNewTokens()) {
+                    finish = FinishReason.LENGTH;
+                    break;
+                }
+                if (session.position() >= model.maxSequenceLength()) {
+                    finish = FinishReason.CONTEXT_FULL;
+                    break;
+                }
+                last = now;
+                logits = session.append(token);
+            }
+        }
+        if (decoder != null && !stops.matched()) {
+            emit(stops.accept(decoder.flush()), text, listener);
+            if (!stops.matched()) {
+                emit(stops.finish(), text, listener);
+            } else {
+                finish = FinishReason.STOP_STRING;
+            }
+        }
+        return new GenerationResult(Arrays.copyOf(tokens, count), text == null ? null : text.toString(), finish,
+                new Usage(prompt.length, count), new Timings(prefillMillis, Arrays.copyOf(tokenMillis, count)), seed);
+    }
+
+    private void checkPrompt(int[] prompt) {
+        if (prompt.length == 0) {
+            throw new InvalidInputException("prompt is empty: give at least one token (e.g. the BOS token)");
+        }
+        if (prompt.length > model.maxSequenceLength()) {
+            throw new InvalidInputException("prompt has " + prompt.length + " tokens, more than the model's context of "
+                    + model.maxSequenceLength() + " (maxSequenceLength)");
+        }
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= model.vocabSize()) {
+                throw new InvalidInputException("prompt token " + i + " is " + prompt[i] + ", outside the vocabulary [0, "
+                        + model.vocabSize() + ")");
+            }
+        }
+    }
+
+    private BitSet stopTokens(GenerationConfig config) {
+        BitSet stop = new BitSet();
+        config.stopTokenIds().forEach(stop::set);
+        if (tokenizer != null && !config.ignoreEos()) {
+            for (int id : tokenizer.eosTokenIds()) {
+                stop.set(id);
+            }
+        }
+        return stop;
+    }
+
+    private static void emit(String piece, StringBuilder text, TokenListener listener) {
+        if (!piece.isEmpty()) {
+            text.append(piece);
+            listener.onText(piece);
+        }
+    }
+}

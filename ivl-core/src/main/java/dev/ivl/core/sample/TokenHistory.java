@@ -1,0 +1,70 @@
+package dev.ivl.core.sample;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.function.IntConsumer;
+
+/** The tokens of one sequence so far (prompt, then output), with its set of distinct tokens kept up to date. */
+public final class TokenHistory {
+    private int[] tokens;
+    private int size;
+    private final BitSet seen = new BitSet();
+    private int[] distinct = new int[16];
+    private int distinctCount;
+
+    /** @param prompt the prompt's tokens */
+    public TokenHistory(int... prompt) {
+        tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
+        for (int t : prompt) {
+            markSeen(t);
+        }
+        size = prompt.length;
+    }
+
+    /** @param token a token appended to the sequence */
+    public void add(int token) {
+        if (size == tokens.length) {
+            tokens = Arrays.copyOf(tokens, size * 2);
+        }
+        tokens[size++] = token;
+        markSeen(token);
+    }
+
+    private void markSeen(int token) {
+        if (!seen.get(token)) {
+            seen.set(token);
+            if (distinctCount == distinct.length) {
+                distinct = Arrays.copyOf(distinct, distinctCount * 2);
+            }
+            distinct[distinctCount++] = token;
+        }
+    }
+
+    /** @return the number of tokens */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * @param index position in the sequence, in {@code [0, size())}
+     * @return the token there
+     */
+    public int get(int index) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException(index);
+        }
+        return tokens[index];
+    }
+
+    /** @return a copy of the tokens */
+    public int[] toArray() {
+        return Arrays.copyOf(tokens, size);
+    }
+
+    /** @param action called once for each distinct token, in order of first appearance */
+    public void forEachDistinct(IntConsumer action) {
+        for (int i = 0; i < distinctCount; i++) {
+            action.accept(distinct[i]);
+        }
+    }
+}
