@@ -1,0 +1,247 @@
+package dev.ivl.djl.llama;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import dev.ivl.core.ModelFormatException;
+import dev.ivl.core.model.BaseModel;
+import dev.ivl.core.model.ValueModel;
+import dev.ivl.djl.weights.SafetensorsCheckpoint;
+import dev.ivl.djl.weights.TensorInfo;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A LLaMA-architecture causal language model ({@code LlamaForCausalLM}: LLaMA 1–3, Llama 2, TinyLlama, CodeLlama)
+ * loaded from a Hugging Face checkpoint folder and run on DJL's PyTorch engine. It can serve as a base model or as
+ * a value model. Immutable and thread-safe; each {@link LlamaSession} holds one sequence's KV cache.
+ *
+ * <pre>{@code
+ * try (LlamaModel model = LlamaModel.load(Path.of("TinyLlama-1.1B"))) {
+ *     try (LlamaSession s = model.newSession()) {
+ *         float[] next = s.append(1, 15043, 29892);
+ *     }
+ * }
+ * }</pre>
+ */
+public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
+    private final LlamaConfig config;
+    private final LoadOptions options;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embedTokens;
+    private final List<DecoderLayer> layers;
+    private final RmsNorm norm;
+    private final NDArray lmHead;
+    private final RotaryEmbedding rope;
+    private final int maxSequenceLength;
+
+    private LlamaModel(LlamaConfig config, LoadOptions options, NDManager manager, NDArray embedTokens,
+            List<DecoderLayer> layers, RmsNorm norm, NDArray lmHead) {
+        this.config = config;
+        this.options = options;
+        this.manager = manager;
+        this.dtype = options.effectiveDtype();
+        this.embedTokens = embedTokens;
+        this.layers = List.copyOf(layers);
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.maxSequenceLength = contextLength(config, options);
+        this.rope = new RotaryEmbedding(config, maxSequenceLength, manager, dtype);
+    }
+
+    /**
+     * Loads a checkpoint folder with the default options (CPU, float32).
+     *
+     * @param dir a folder with {@code config.json} and {@code model.safetensors} (or shards and their index)
+     * @return the model, which the caller closes
+     * @throws ModelFormatException if a file is missing or corrupt, or a tensor disagrees with the config
+     */
+    public static LlamaModel load(Path dir) {
+        return load(dir, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a checkpoint folder.
+     *
+     * @param dir a folder with {@code config.json} and {@code model.safetensors} (or shards and their index)
+     * @param options device, dtype and context
+     * @return the model, which the caller closes
+     * @throws ModelFormatException if a file is missing or corrupt, or a tensor disagrees with the config
+     */
+    public static LlamaModel load(Path dir, LoadOptions options) {
+        LlamaConfig config = LlamaConfig.load(dir);
+        DataType dtype = options.effectiveDtype();
+        NDManager manager = NDManager.newBaseManager(options.djlDevice(), "PyTorch");
+        try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir)) {
+            Loader loader = new Loader(weights, manager, dtype);
+            int hidden = config.hiddenSize();
+            int heads = config.numAttentionHeads();
+            int kv = config.numKeyValueHeads();
+            int d = config.headDim();
+            int ffn = config.intermediateSize();
+            float eps = (float) config.rmsNormEps();
+            NDArray embed = loader.load("model.embed_tokens.weight", config.vocabSize(), hidden);
+            List<DecoderLayer> layers = new ArrayList<>();
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                String p = "model.layers." + i + ".";
+                NDArray qkv = loader.fused(
+                        loader.load(p + "self_attn.q_proj.weight", heads * d, hidden),
+                        loader.load(p + "self_attn.k_proj.weight", kv * d, hidden),
+                        loader.load(p + "self_attn.v_proj.weight", kv * d, hidden));
+                NDArray o = loader.load(p + "self_attn.o_proj.weight", hidden, heads * d);
+                NDArray gateUp = loader.fused(
+                        loader.load(p + "mlp.gate_proj.weight", ffn, hidden),
+                        loader.load(p + "mlp.up_proj.weight", ffn, hidden));
+                NDArray down = loader.load(p + "mlp.down_proj.weight", hidden, ffn);
+                layers.add(new DecoderLayer(
+                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps),
+                        new Attention(qkv, o, heads, kv, d),
+                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps),
+                        new Mlp(gateUp, down, ffn)));
+            }
+            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps);
+            NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
+            return new LlamaModel(config, options, manager, embed, layers, norm, lmHead);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Loads tensors with their shapes checked against the config. */
+    private record Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype) {
+        NDArray load(String name, long... expected) {
+            TensorInfo info = weights.info(name);
+            if (!Arrays.equals(info.shape(), expected)) {
+                throw new ModelFormatException(info.file(), "tensor " + name + " has shape "
+                        + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(expected));
+            }
+            return weights.load(name, manager, dtype);
+        }
+
+        /** Concatenates projection weights along the output axis, freeing the parts. */
+        NDArray fused(NDArray... parts) {
+            NDArray fused = NDArrays.concat(new NDList(parts), 0);
+            for (NDArray part : parts) {
+                part.close();
+            }
+            return fused;
+        }
+    }
+
+    private static int contextLength(LlamaConfig config, LoadOptions options) {
+        if (options.maxSequenceLength() > 0) {
+            return options.maxSequenceLength();
+        }
+        RopeScaling s = config.ropeScaling();
+        if (s != null && s.type().equals("dynamic")) {
+            return (int) Math.min(Integer.MAX_VALUE, (long) (config.maxPositionEmbeddings() * s.factor()));
+        }
+        return config.maxPositionEmbeddings();
+    }
+
+    /** @return the parsed {@code config.json} */
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** @return the options the model was loaded with */
+    public LoadOptions options() {
+        return options;
+    }
+
+    /** @return the device the weights live on */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** @return the weight and compute dtype */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    /** @return the context: {@code max_position_embeddings} (× factor for dynamic rope), or the configured one */
+    @Override
+    public int maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
+    @Override
+    public LlamaSession newSession() {
+        return new LlamaSession(this);
+    }
+
+    /**
+     * The full-sequence logits of {@code ids} fed from position 0, every position included: the reference output
+     * that conformance checks compare with.
+     *
+     * @param ids token ids
+     * @return logits {@code [ids.length][vocabSize]}
+     */
+    public float[][] logits(int... ids) {
+        try (LlamaSession session = newSession()) {
+            return session.appendAll(ids);
+        }
+    }
+
+    NDManager manager() {
+        return manager;
+    }
+
+    KvCache newCache(NDManager sessionManager) {
+        return new KvCache(config, maxSequenceLength, sessionManager, dtype);
+    }
+
+    /**
+     * Runs one chunk through the model (HF {@code LlamaForCausalLM.forward}).
+     *
+     * @param ids the chunk's token ids, int64 {@code [T]}, on the model's device
+     * @param position the position of the first token
+     * @param cache the sequence's KV cache, with room for {@code position + T}
+     * @param allRows logits for every row when true, for the last row only when false
+     * @return logits {@code [T or 1, vocabSize]} in the compute dtype
+     */
+    NDArray forward(NDArray ids, int position, KvCache cache, boolean allRows) {
+        int t = (int) ids.getShape().get(0);
+        NDArray h = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDArray mask = t == 1 ? null : causalMask(ids.getManager(), position, t); // embed_tokens(input_ids)
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(h, position, cache, i, rope, mask);
+        }
+        if (!allRows && t > 1) {
+            h = h.get(new NDIndex().addSliceDim(t - 1, t)); // only the last position's logits are needed
+        }
+        return Ops.linear(norm.forward(h), lmHead); //         lm_head(norm(hidden_states))
+    }
+
+    /** 0 where query {@code position + i} may see key {@code j} (j ≤ position + i), −∞ elsewhere. */
+    private NDArray causalMask(NDManager scratch, int position, int t) {
+        int length = position + t;
+        float[] mask = new float[t * length];
+        for (int i = 0; i < t; i++) {
+            Arrays.fill(mask, i * length + position + i + 1, (i + 1) * length, Float.NEGATIVE_INFINITY);
+        }
+        return scratch.create(mask, new Shape(t, length)).toType(dtype, false);
+    }
+
+    /** Frees the weights. Sessions must be closed first. */
+    @Override
+    public void close() {
+        rope.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ivl.djl.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.IvlException;
+import dev.ivl.core.model.Session;
+import java.util.Arrays;
+
+/**
+ * One sequence in a {@link LlamaModel}: its KV cache and position. Prompts are fed in chunks of
+ * {@link LoadOptions#prefillChunk()} tokens; only the final logits row leaves the device. Every temporary tensor
+ * of a step is freed when the step ends. Not thread-safe.
+ */
+public final class LlamaSession implements Session {
+    private final LlamaModel model;
+    private final NDManager manager;
+    private final KvCache cache;
+    private int position;
+    private boolean closed;
+
+    LlamaSession(LlamaModel model) {
+        this.model = model;
+        this.manager = model.manager().newSubManager();
+        this.cache = model.newCache(manager);
+    }
+
+    @Override
+    public float[] append(int... tokens) {
+        float[][] rows = run(tokens, false);
+        return rows[0];
+    }
+
+    /**
+     * Like {@link #append}, but returns the logits after every one of the tokens.
+     *
+     * @param tokens at least one token id
+     * @return logits {@code [tokens.length][vocabSize]}
+     */
+    public float[][] appendAll(int... tokens) {
+        return run(tokens, true);
+    }
+
+    private float[][] run(int[] tokens, boolean allRows) {
+        check(tokens);
+        int chunk = model.options().prefillChunk();
+        int vocab = model.vocabSize();
+        float[][] result = allRows ? new float[tokens.length][] : new float[1][];
+        for (int start = 0; start < tokens.length; start += chunk) {
+            int end = Math.min(tokens.length, start + chunk);
+            boolean last = end == tokens.length;
+            try (NDScope scope = new NDScope()) {
+                cache.reserve(position + end - start, position);
+                long[] ids = new long[end - start];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tokens[start + i];
+                }
+                NDArray logits = model.forward(manager.create(ids, new Shape(ids.length)), position, cache, allRows);
+                position += ids.length;
+                if (allRows || last) {
+                    float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
+                    int rows = flat.length / vocab;
+                    for (int r = 0; r < rows; r++) {
+                        result[allRows ? start + r : 0] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    private void check(int[] tokens) {
+        if (closed) {
+            throw new IvlException("session is closed");
+        }
+        if (tokens.length == 0) {
+            throw new InvalidInputException("append needs at least one token");
+        }
+        int vocab = model.vocabSize();
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                throw new InvalidInputException("token " + i + " is " + tokens[i] + ", outside the model's vocabulary [0, "
+                        + vocab + ")");
+            }
+        }
+        if (position + tokens.length > model.maxSequenceLength()) {
+            throw new InvalidInputException("sequence would reach " + (position + tokens.length)
+                    + " tokens, more than the model's context of " + model.maxSequenceLength()
+                    + " (max_position_embeddings)");
+        }
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public void rewind(int newPosition) {
+        if (closed) {
+            throw new IvlException("session is closed");
+        }
+        if (newPosition < 0 || newPosition > position) {
+            throw new InvalidInputException("cannot rewind to " + newPosition + ": the session holds " + position
+                    + " tokens");
+        }
+        position = newPosition; // later writes overwrite the cache from here; reads never go past position
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            cache.close();
+            manager.close();
+        }
+    }
+}

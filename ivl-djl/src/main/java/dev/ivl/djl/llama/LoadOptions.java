@@ -1,0 +1,126 @@
+package dev.ivl.djl.llama;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import dev.ivl.core.InvalidParameterException;
+import java.util.Locale;
+
+/**
+ * How to load a LLaMA checkpoint. Build with {@link #builder()}; defaults: CPU, float32 on CPU and float16 on GPU,
+ * the context of {@code config.json}, prefill in chunks of 512 tokens.
+ *
+ * @param device {@code cpu}, {@code gpu} or {@code gpu:i}
+ * @param dtype the weight and compute dtype, {@code FLOAT32} or {@code FLOAT16}; null for the device's default
+ * @param maxSequenceLength the largest context a session may use; 0 for the checkpoint's own
+ * @param prefillChunk the most prompt tokens run through the model in one pass (bounds attention memory)
+ */
+public record LoadOptions(String device, DataType dtype, int maxSequenceLength, int prefillChunk) {
+    /** Validates the options. */
+    public LoadOptions {
+        parseDevice(device);
+        if (dtype != null && dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new InvalidParameterException("dtype", dtype, "must be float32 or float16");
+        }
+        if (maxSequenceLength < 0) {
+            throw new InvalidParameterException("maxSequenceLength", maxSequenceLength, "must be >= 0 (0: from config)");
+        }
+        if (prefillChunk < 1) {
+            throw new InvalidParameterException("prefillChunk", prefillChunk, "must be >= 1");
+        }
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the default options */
+    public static LoadOptions defaults() {
+        return builder().build();
+    }
+
+    /** @return the DJL device */
+    public Device djlDevice() {
+        return parseDevice(device);
+    }
+
+    /** @return the dtype to use: the configured one, else float16 on GPU and float32 on CPU */
+    public DataType effectiveDtype() {
+        if (dtype != null) {
+            return dtype;
+        }
+        return djlDevice().isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+    }
+
+    /**
+     * @param name {@code f32}, {@code float32}, {@code f16} or {@code float16}
+     * @return the dtype
+     */
+    public static DataType parseDtype(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "f32", "float32", "fp32" -> DataType.FLOAT32;
+            case "f16", "float16", "fp16", "half" -> DataType.FLOAT16;
+            default -> throw new InvalidParameterException("dtype", name, "must be f32 or f16");
+        };
+    }
+
+    private static Device parseDevice(String name) {
+        if (name == null) {
+            throw new InvalidParameterException("device", null, "must be cpu, gpu or gpu:<index>");
+        }
+        String n = name.toLowerCase(Locale.ROOT).trim();
+        if (n.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (n.equals("gpu") || n.matches("gpu:\\d+")) {
+            int index = n.equals("gpu") ? 0 : Integer.parseInt(n.substring(4));
+            int available = Engine.getEngine("PyTorch").getGpuCount();
+            if (index >= available) {
+                throw new InvalidParameterException("device", name, "names a GPU that is not available ("
+                        + available + " CUDA device(s) visible to PyTorch)");
+            }
+            return Device.gpu(index);
+        }
+        throw new InvalidParameterException("device", name, "must be cpu, gpu or gpu:<index>");
+    }
+
+    /** Builds {@link LoadOptions}. */
+    public static final class Builder {
+        private String device = "cpu";
+        private DataType dtype;
+        private int maxSequenceLength;
+        private int prefillChunk = 512;
+
+        private Builder() {}
+
+        /** @param value {@code cpu}, {@code gpu} or {@code gpu:i} @return this */
+        public Builder device(String value) {
+            device = value;
+            return this;
+        }
+
+        /** @param value FLOAT32 or FLOAT16 @return this */
+        public Builder dtype(DataType value) {
+            dtype = value;
+            return this;
+        }
+
+        /** @param value the largest context, 0 for the checkpoint's @return this */
+        public Builder maxSequenceLength(int value) {
+            maxSequenceLength = value;
+            return this;
+        }
+
+        /** @param value tokens per prefill pass @return this */
+        public Builder prefillChunk(int value) {
+            prefillChunk = value;
+            return this;
+        }
+
+        /** @return the validated options */
+        public LoadOptions build() {
+            return new LoadOptions(device, dtype, maxSequenceLength, prefillChunk);
+        }
+    }
+}

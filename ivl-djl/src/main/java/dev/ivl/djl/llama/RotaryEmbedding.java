@@ -1,0 +1,209 @@
+package dev.ivl.djl.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rotary position embedding, as HF {@code LlamaRotaryEmbedding} with {@code apply_rotary_pos_emb}:
+ * {@code x·cos + rotate_half(x)·sin}, with the frequency rules of {@code rope_scaling} ({@code default},
+ * {@code linear}, {@code dynamic} NTK and {@code llama3}).
+ *
+ * <p>cos and sin are tabulated on the model's device for positions {@code [0, capacity)}; the table grows by
+ * doubling when a session goes further and is shared by all sessions. The sine table has its first half negated,
+ * so that {@code rotate_half(x)·sin = swap_halves(x)·sin'} needs no negation at run time.
+ */
+final class RotaryEmbedding implements AutoCloseable {
+    private static final int INITIAL_CAPACITY = 512;
+
+    private final NDManager manager;
+    private final DataType dtype;
+    private final int headDim;
+    private final int maxPositions;
+    private final RopeScaling scaling;
+    private final double theta;
+    private final float[] invFreq;
+    private volatile Table table;
+    private final List<Table> retired = new ArrayList<>(); // kept until close: other threads may still read them
+
+    private record Table(int capacity, NDArray cos, NDArray sin) {}
+
+    /**
+     * @param config the model configuration
+     * @param maxPositions the most positions any session will use
+     * @param manager where the tables live
+     * @param dtype the compute dtype
+     */
+    RotaryEmbedding(LlamaConfig config, int maxPositions, NDManager manager, DataType dtype) {
+        this.manager = manager;
+        this.dtype = dtype;
+        this.headDim = config.headDim();
+        this.maxPositions = maxPositions;
+        this.scaling = config.ropeScaling();
+        this.theta = config.ropeTheta();
+        this.invFreq = inverseFrequencies(config);
+    }
+
+    /**
+     * The inverse frequencies {@code 1 / θ^(2i/d)} in float32 as HF computes them, then rescaled: divided by the
+     * factor for {@code linear}; for {@code llama3}, low frequencies divided by the factor, high ones kept, and
+     * the band between blended smoothly ({@code _compute_llama3_parameters}).
+     */
+    static float[] inverseFrequencies(LlamaConfig config) {
+        int d = config.headDim();
+        RopeScaling s = config.ropeScaling();
+        float[] inv = baseFrequencies(config.ropeTheta(), d);
+        if (s == null) {
+            return inv;
+        }
+        switch (s.type()) {
+            case "linear" -> {
+                for (int i = 0; i < inv.length; i++) {
+                    inv[i] = (float) (inv[i] / s.factor());
+                }
+            }
+            case "llama3" -> {
+                double oldContext = s.originalMaxPositionEmbeddings();
+                double lowFreqWavelen = oldContext / s.lowFreqFactor();
+                double highFreqWavelen = oldContext / s.highFreqFactor();
+                for (int i = 0; i < inv.length; i++) {
+                    double wavelen = 2 * Math.PI / inv[i];
+                    if (wavelen > lowFreqWavelen) {
+                        inv[i] = (float) (inv[i] / s.factor()); // long wavelengths: interpolate
+                    } else if (wavelen >= highFreqWavelen) { // medium band: blend
+                        double smooth = (oldContext / wavelen - s.lowFreqFactor())
+                                / (s.highFreqFactor() - s.lowFreqFactor());
+                        inv[i] = (float) ((1 - smooth) * inv[i] / s.factor() + smooth * inv[i]);
+                    } // short wavelengths: unchanged
+                }
+            }
+            default -> { // "default" and "dynamic" (dynamic changes θ only beyond the original context)
+            }
+        }
+        return inv;
+    }
+
+    private static float[] baseFrequencies(double theta, int d) {
+        float[] inv = new float[d / 2];
+        for (int i = 0; i < inv.length; i++) {
+            // 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim)), in float32
+            inv[i] = (float) (1.0 / (float) Math.pow(theta, (float) (2 * i) / d));
+        }
+        return inv;
+    }
+
+    /**
+     * Rotates query or key heads.
+     *
+     * @param x heads {@code [T, n, headDim]} of positions {@code [position, position + T)}
+     * @param position the position of the first row
+     * @return the rotated heads, same shape
+     */
+    NDArray apply(NDArray x, int position) {
+        int t = (int) x.getShape().get(0);
+        int n = (int) x.getShape().get(1);
+        NDArray[] cosSin = position + t > dynamicThreshold()
+                ? dynamicTable(position, t, x.getManager())
+                : slice(position, t);
+        NDArray cos = cosSin[0].reshape(t, 1, headDim);
+        NDArray sin = cosSin[1].reshape(t, 1, headDim);
+        // rotate_half(x) = cat(-x2, x1): the halves swapped here, the sign folded into the sine table
+        NDArray swapped = x.reshape(t, n, 2, headDim / 2).flip(2).reshape(t, n, headDim);
+        return x.mul(cos).add(swapped.mul(sin)); // (x * cos) + (rotate_half(x) * sin)
+    }
+
+    private int dynamicThreshold() {
+        if (scaling != null && scaling.type().equals("dynamic")) {
+            return scaling.originalMaxPositionEmbeddings();
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Dynamic NTK beyond the original context: θ' = θ·(factor·L/L₀ − (factor − 1))^(d/(d−2)) with L the
+     * sequence length reached by this chunk, as {@code _compute_dynamic_ntk_parameters}; computed per chunk.
+     */
+    private NDArray[] dynamicTable(int position, int t, NDManager scratch) {
+        double seqLen = position + t;
+        double original = scaling.originalMaxPositionEmbeddings();
+        double base = theta * Math.pow(scaling.factor() * seqLen / original - (scaling.factor() - 1),
+                headDim / (headDim - 2.0));
+        float[][] tables = tabulate(baseFrequencies(base, headDim), position, t);
+        return new NDArray[] {
+            scratch.create(tables[0], new Shape(t, headDim)).toType(dtype, false),
+            scratch.create(tables[1], new Shape(t, headDim)).toType(dtype, false)
+        };
+    }
+
+    private NDArray[] slice(int position, int t) {
+        Table tab = table;
+        if (tab == null || tab.capacity < position + t) {
+            tab = grow(position + t);
+        }
+        NDIndex rows = new NDIndex().addSliceDim(position, position + t);
+        return new NDArray[] {tab.cos.get(rows), tab.sin.get(rows)};
+    }
+
+    private synchronized Table grow(int needed) {
+        Table old = table;
+        if (old != null && old.capacity >= needed) {
+            return old;
+        }
+        int capacity = Math.min(maxPositions, Math.max(needed, old == null ? INITIAL_CAPACITY : old.capacity * 2));
+        float[][] tables = tabulate(invFreq, 0, capacity);
+        table = new Table(capacity, persistent(tables[0], capacity), persistent(tables[1], capacity));
+        if (old != null) {
+            retired.add(old);
+        }
+        return table;
+    }
+
+    /** A device array in the compute dtype that outlives the caller's step scope. */
+    private NDArray persistent(float[] values, int rows) {
+        NDArray f32 = manager.create(values, new Shape(rows, headDim));
+        NDArray array = f32.toType(dtype, false);
+        if (array != f32) {
+            f32.close();
+        }
+        NDScope.unregister(array);
+        return array;
+    }
+
+    /** cos and sign-folded sin of {@code position·invFreq} (float32 products, as HF), both halves filled. */
+    private float[][] tabulate(float[] inv, int start, int count) {
+        int half = headDim / 2;
+        float[] cos = new float[count * headDim];
+        float[] sin = new float[count * headDim];
+        for (int p = 0; p < count; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = (start + p) * inv[i]; // freqs = inv_freq @ position_ids, float32
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                int row = p * headDim;
+                cos[row + i] = c;
+                cos[row + half + i] = c;
+                sin[row + i] = -s;
+                sin[row + half + i] = s;
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    @Override
+    public synchronized void close() {
+        if (table != null) {
+            retired.add(table);
+            table = null;
+        }
+        for (Table t : retired) {
+            t.cos.close();
+            t.sin.close();
+        }
+        retired.clear();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.ivl.cli;
+
+import dev.ivl.core.IvlException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ivl} command line: one subcommand per job. Errors print on one line and exit non-zero. */
+@Command(
+        name = "ivl",
+        mixinStandardHelpOptions = true,
+        versionProvider = IvlCommand.Version.class,
+        description = "Transferable post-training by inverse value learning: decode with z_base + alpha * z_delta.",
+        subcommands = {GenerateCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
+public final class IvlCommand {
+    /** Exit code for invalid input, files or parameters. */
+    static final int EXIT_INPUT = 1;
+
+    private IvlCommand() {}
+
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** @return the configured command line, with ivl's error handling */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new IvlCommand());
+        cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof IvlException) {
+                err.println("ivl: error: " + e.getMessage());
+                return EXIT_INPUT;
+            }
+            err.println("ivl: internal error: " + e);
+            e.printStackTrace(err);
+            return CommandLine.ExitCode.SOFTWARE;
+        });
+        return cli;
+    }
+
+    /** Reads the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = IvlCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"ivl " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
