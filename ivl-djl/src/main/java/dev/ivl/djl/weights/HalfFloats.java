@@ -79,7 +79,10 @@ final class HalfFloats {
         return (short) roundShift(f, 16);
     }
 
-    /** @return {@code value >>> shift} rounded to nearest, ties to even ({@code value} read as unsigned; 1 ≤ shift ≤ 31) */
+    /**
+     * @return {@code value >>> shift} rounded to nearest, ties to even ({@code value} read as unsigned;
+     *     1 ≤ shift ≤ 31)
+     */
     private static int roundShift(int value, int shift) {
         int kept = value >>> shift;
         int rest = value & ((1 << shift) - 1);

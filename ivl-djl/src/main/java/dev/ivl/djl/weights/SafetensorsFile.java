@@ -76,7 +76,8 @@ final class SafetensorsFile implements AutoCloseable {
         try {
             long size = channel.size();
             if (size < 8) {
-                throw new ModelFormatException(file, "file has " + size + " bytes, shorter than the 8-byte header length");
+                throw new ModelFormatException(file, "file has " + size
+                        + " bytes, shorter than the 8-byte header length");
             }
             ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(channel, prefix, 0, file);

@@ -66,6 +66,7 @@ public record TensorInfo(String name, Path file, String dtype, long[] shape, lon
 
     @Override
     public String toString() {
-        return name + " " + dtype + Arrays.toString(shape) + " in " + file + " [" + offsetStart + ", " + offsetEnd + ")";
+        return name + " " + dtype + Arrays.toString(shape) + " in " + file
+                + " [" + offsetStart + ", " + offsetEnd + ")";
     }
 }

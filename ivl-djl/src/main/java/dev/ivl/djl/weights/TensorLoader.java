@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * never alias a Java buffer or the file. Not thread-safe.
  */
 final class TensorLoader {
-    /** The largest chunk staged at once, in bytes of the wider of the source and target types. */
+    /** The most bytes staged at once, counted in the wider of the source and target types. */
     static final int CHUNK_BYTES = 16 << 20;
 
     private static final boolean LITTLE_ENDIAN_HOST = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -32,40 +32,20 @@ final class TensorLoader {
      */
     NDArray load(SafetensorsFile file, TensorInfo info, NDManager manager, DataType target) {
         Dtype dtype = floatType(file, info);
-        int targetBytes = target.getNumOfBytes();
-        Shape shape = new Shape(info.shape());
         long elements = info.elementCount();
-        if (elements == 0) {
-            return manager.create(shape, target);
-        }
-        // chunks are whole rows of the outermost dimension, so each lands in the result with one slice assignment
-        long rows = shape.dimension() == 0 ? 1 : shape.get(0);
-        long rowElements = elements / rows;
-        long rowBytes = Math.multiplyExact(rowElements, Math.max(dtype.bytes(), targetBytes));
-        if (rowBytes > Integer.MAX_VALUE - 16) {
-            throw new ModelFormatException(file.file(), "tensor '" + info.name() + "': one row of shape "
-                    + shape + " is too large to stage");
-        }
-        long rowsPerChunk = Math.max(1, CHUNK_BYTES / rowBytes);
-        if (rowsPerChunk >= rows) {
-            try (NDArray staged = stage(file, info, dtype, 0, elements, manager, target, shape)) {
-                return staged.duplicate();
-            }
-        }
-        NDArray result = manager.create(shape, target);
+        long perChunk = CHUNK_BYTES / Math.max(dtype.bytes(), target.getNumOfBytes());
+        // filled as one flat run of elements, chunk by chunk, then viewed with the tensor's shape
+        NDArray flat = manager.create(new Shape(elements), target);
         try {
-            for (long row = 0; row < rows; row += rowsPerChunk) {
-                long n = Math.min(rowsPerChunk, rows - row);
-                Shape chunkShape = new Shape(n).addAll(shape.slice(1));
-                try (NDArray staged = stage(file, info, dtype, row * rowElements, n * rowElements, manager, target,
-                        chunkShape)) {
-                    result.set(new NDIndex("{}:{}", row, row + n), staged);
+            for (long first = 0; first < elements; first += perChunk) {
+                int n = (int) Math.min(perChunk, elements - first);
+                try (NDArray staged = stage(file, info, dtype, first, n, manager, target)) {
+                    flat.set(new NDIndex("{}:{}", first, first + n), staged);
                 }
             }
-            return result;
-        } catch (RuntimeException e) {
-            result.close();
-            throw e;
+            return flat.reshape(new Shape(info.shape()));
+        } finally {
+            flat.close();
         }
     }
 
@@ -137,12 +117,11 @@ final class TensorLoader {
     }
 
     /**
-     * Converts elements [first, first + count) into {@code staging} and wraps them in an array that aliases
+     * Converts elements [first, first + n) into {@code staging} and wraps them in a flat array that aliases
      * {@code staging}: the caller copies and closes it before the next call.
      */
-    private NDArray stage(SafetensorsFile file, TensorInfo info, Dtype dtype, long first, long count,
-            NDManager manager, DataType target, Shape shape) {
-        int n = (int) count;
+    private NDArray stage(SafetensorsFile file, TensorInfo info, Dtype dtype, long first, int n,
+            NDManager manager, DataType target) {
         int bytes = n * target.getNumOfBytes();
         if (staging == null || staging.capacity() < bytes) {
             staging = ByteBuffer.allocateDirect(Math.max(bytes, 1 << 16)).order(ByteOrder.nativeOrder());
@@ -166,7 +145,7 @@ final class TensorLoader {
                 }
             }
         }
-        return manager.create(out, shape, target);
+        return manager.create(out, new Shape(n), target);
     }
 
     /** @return a little-endian buffer holding elements [first, first + count) of the tensor, from index 0 */

@@ -109,7 +109,8 @@ class HalfFloatsTest {
                 int upper = Float.floatToRawIntBits((float) value) + 0x8000;
                 float midpoint = Float.intBitsToFloat(upper);
                 int even = (bits & 1) == 0 ? bits : bits + 1;
-                assertEquals(even, HalfFloats.floatToBf16(midpoint) & 0xffff, "tie after 0x" + Integer.toHexString(bits));
+                assertEquals(even, HalfFloats.floatToBf16(midpoint) & 0xffff,
+                        "tie after 0x" + Integer.toHexString(bits));
                 assertEquals(bits, HalfFloats.floatToBf16(Float.intBitsToFloat(upper - 1)) & 0xffff);
                 assertEquals(bits + 1, HalfFloats.floatToBf16(Float.intBitsToFloat(upper + 1)) & 0xffff);
             }

@@ -151,6 +151,9 @@ class SafetensorsCorruptFileTest {
                 missing.toString());
     }
 
+    private static final String SHARD_1 = "model-00001-of-00002.safetensors";
+    private static final String SHARD_2 = "model-00002-of-00002.safetensors";
+
     /** Two valid shards (a, b in shard 1; c in shard 2) and an index written by the test. */
     private Path sharded(String weightMap) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("sharded"));
@@ -184,13 +187,13 @@ class SafetensorsCorruptFileTest {
 
     @Test
     void anIndexNamingAMissingShard() throws IOException {
-        Path dir = sharded("{\"a\": \"model-00001-of-00002.safetensors\", \"c\": \"model-00003-of-00002.safetensors\"}");
+        Path dir = sharded("{\"a\": \"" + SHARD_1 + "\", \"c\": \"model-00003-of-00002.safetensors\"}");
         assertMessage(refusedIndex(dir), "tensor 'c'", "model-00003-of-00002.safetensors", "does not exist");
     }
 
     @Test
     void anIndexNamingATensorItsShardLacks() throws IOException {
-        Path dir = sharded("{\"a\": \"model-00001-of-00002.safetensors\", \"c\": \"model-00001-of-00002.safetensors\"}");
+        Path dir = sharded("{\"a\": \"" + SHARD_1 + "\", \"c\": \"" + SHARD_1 + "\"}");
         assertMessage(refusedIndex(dir), "tensor 'c'", "model-00001-of-00002.safetensors", "no such tensor");
     }
 
@@ -206,7 +209,7 @@ class SafetensorsCorruptFileTest {
 
     @Test
     void aCorruptShardIsNamed() throws IOException {
-        Path dir = sharded("{\"a\": \"model-00001-of-00002.safetensors\", \"c\": \"model-00002-of-00002.safetensors\"}");
+        Path dir = sharded("{\"a\": \"" + SHARD_1 + "\", \"c\": \"" + SHARD_2 + "\"}");
         Path shard = dir.resolve("model-00002-of-00002.safetensors");
         Files.write(shard, Arrays.copyOf(Files.readAllBytes(shard), 6));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));

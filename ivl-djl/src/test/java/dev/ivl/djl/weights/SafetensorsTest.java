@@ -310,13 +310,15 @@ class SafetensorsTest {
         Path dir = localFixture("mha");
         SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
         assertFalse(checkpoint.contains("model.layers.9.mlp.up_proj.weight"));
-        assertMessage(assertThrows(ModelFormatException.class, () -> checkpoint.info("model.layers.9.mlp.up_proj.weight")),
-                "model.safetensors", "model.layers.9.mlp.up_proj.weight");
+        String absent = "model.layers.9.mlp.up_proj.weight";
+        assertMessage(assertThrows(ModelFormatException.class, () -> checkpoint.info(absent)), "model.safetensors",
+                absent);
         InvalidParameterException e = assertThrows(InvalidParameterException.class,
                 () -> checkpoint.load("model.norm.weight", manager, DataType.INT64));
         assertEquals("target", e.parameter());
         checkpoint.close();
-        assertThrows(IllegalStateException.class, () -> checkpoint.load("model.norm.weight", manager, DataType.FLOAT32));
+        assertThrows(IllegalStateException.class,
+                () -> checkpoint.load("model.norm.weight", manager, DataType.FLOAT32));
     }
 
     static void assertMessage(Exception e, String... parts) {

@@ -67,7 +67,8 @@ class SafetensorsWriterTest {
                         back16.toType(DataType.FLOAT32, true).toFloatArray(), 0f);
                 NDArray backTransposed = checkpoint.load("transposed", scope, DataType.FLOAT32);
                 assertEquals(new Shape(4, 3), backTransposed.getShape());
-                assertArrayEquals(new float[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, backTransposed.toFloatArray(), 0f);
+                assertArrayEquals(new float[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, backTransposed.toFloatArray(),
+                        0f);
             }
             RawSafetensors raw = RawSafetensors.read(file);
             assertArrayEquals(f32.toFloatArray(), raw.floats("weights.f32"), 0f);
