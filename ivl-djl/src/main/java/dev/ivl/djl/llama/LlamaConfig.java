@@ -1,0 +1,525 @@
+package dev.ivl.djl.llama;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.ModelFormatException;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The architecture of a LLaMA-family model: the fields of a Hugging Face {@code LlamaForCausalLM}
+ * {@code config.json} that the forward pass needs. {@link #load(Path)} and {@link #parse(String, Path)} read that
+ * file, applying Hugging Face's defaults; {@link #toJson()} writes it back.
+ *
+ * <p>Validated on construction; exceptions name the config.json field.
+ *
+ * @param vocabSize the number of token ids, &gt; 0
+ * @param hiddenSize the width of the residual stream, &gt; 0
+ * @param intermediateSize the width of the SwiGLU MLP, &gt; 0
+ * @param numHiddenLayers the number of decoder layers, &gt; 0
+ * @param numAttentionHeads the number of query heads, &gt; 0
+ * @param numKeyValueHeads the number of key/value heads (grouped-query attention), &gt; 0, dividing
+ *     {@code numAttentionHeads}
+ * @param headDim the width of one head, &gt; 0 and even
+ * @param rmsNormEps the epsilon of RMSNorm, &gt; 0
+ * @param ropeTheta the base of the rotary embedding frequencies, &gt; 0
+ * @param ropeScaling the rotary embedding rescaling, or null for none
+ * @param maxPositionEmbeddings the context length the model supports, &gt; 0
+ * @param tieWordEmbeddings whether the output projection reuses the token embedding matrix
+ * @param bosTokenId the beginning-of-sequence id, or -1 if the config has none
+ * @param eosTokenIds the end-of-sequence ids, possibly empty
+ * @param torchDtype the stored weights' type as the config names it ({@code "bfloat16"}, ...), or null
+ */
+public record LlamaConfig(
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int numKeyValueHeads,
+        int headDim,
+        double rmsNormEps,
+        double ropeTheta,
+        RopeScaling ropeScaling,
+        int maxPositionEmbeddings,
+        boolean tieWordEmbeddings,
+        int bosTokenId,
+        List<Integer> eosTokenIds,
+        String torchDtype) {
+
+    /** The file name of a model folder's configuration. */
+    public static final String FILE_NAME = "config.json";
+    /** The architecture name this record describes. */
+    public static final String ARCHITECTURE = "LlamaForCausalLM";
+
+    private static final double DEFAULT_RMS_NORM_EPS = 1e-6;
+    private static final double DEFAULT_ROPE_THETA = 10000;
+    private static final int DEFAULT_MAX_POSITION_EMBEDDINGS = 2048;
+
+    /**
+     * Validates every field.
+     *
+     * @throws InvalidParameterException naming the config.json field that is invalid
+     */
+    public LlamaConfig {
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("intermediate_size", intermediateSize);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("num_attention_heads", numAttentionHeads);
+        positive("num_key_value_heads", numKeyValueHeads);
+        if (numAttentionHeads % numKeyValueHeads != 0) {
+            throw new InvalidParameterException("num_key_value_heads", numKeyValueHeads,
+                    "must divide num_attention_heads (" + numAttentionHeads + ")");
+        }
+        positive("head_dim", headDim);
+        if (headDim % 2 != 0) {
+            throw new InvalidParameterException("head_dim", headDim, "must be even (rotary embeddings rotate pairs)");
+        }
+        if (!(rmsNormEps > 0) || Double.isInfinite(rmsNormEps)) {
+            throw new InvalidParameterException("rms_norm_eps", rmsNormEps, "must be a finite number > 0");
+        }
+        if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
+            throw new InvalidParameterException("rope_theta", ropeTheta, "must be a finite number > 0");
+        }
+        positive("max_position_embeddings", maxPositionEmbeddings);
+        if (bosTokenId < -1) {
+            throw new InvalidParameterException("bos_token_id", bosTokenId, "must be >= 0 (or -1 for none)");
+        }
+        eosTokenIds = List.copyOf(Objects.requireNonNull(eosTokenIds, "eosTokenIds"));
+        for (int id : eosTokenIds) {
+            if (id < 0) {
+                throw new InvalidParameterException("eos_token_id", eosTokenIds, "must not contain negative ids");
+            }
+        }
+    }
+
+    /** @return the number of query heads sharing one key/value head */
+    public int groupSize() {
+        return numAttentionHeads / numKeyValueHeads;
+    }
+
+    /**
+     * Reads {@code modelDir/config.json}.
+     *
+     * @param modelDir the model folder
+     * @return the configuration
+     * @throws ModelFormatException naming the file, and the field where one is wrong, if the file is missing, not
+     *     JSON, not a LLaMA configuration, uses an unsupported feature, or has a missing or invalid field
+     */
+    public static LlamaConfig load(Path modelDir) {
+        Path file = modelDir.resolve(FILE_NAME);
+        return parse(Fields.readFile(file), file);
+    }
+
+    /**
+     * Parses the text of a {@code config.json}. Defaults as in Hugging Face: {@code num_key_value_heads} =
+     * {@code num_attention_heads}, {@code head_dim} = {@code hidden_size / num_attention_heads},
+     * {@code rope_theta} 10000, {@code rms_norm_eps} 1e-6, {@code max_position_embeddings} 2048,
+     * {@code tie_word_embeddings} false, {@code hidden_act} silu. The rotary settings may also come in the
+     * {@code rope_parameters} object of newer files; a rescaling of type {@code "default"} reads as none.
+     *
+     * @param json the file's text
+     * @param sourceForMessages the file the text came from, named in exceptions
+     * @return the configuration
+     * @throws ModelFormatException naming {@code sourceForMessages} and the field, as for {@link #load(Path)}
+     */
+    public static LlamaConfig parse(String json, Path sourceForMessages) {
+        Path source = sourceForMessages;
+        Fields f = new Fields(Fields.parseObject(json, source), source, "");
+        checkArchitecture(f, source);
+        if (Boolean.TRUE.equals(f.optionalBoolean("attention_bias"))) {
+            throw new ModelFormatException(source, "attention_bias is true: biased attention projections are not"
+                    + " supported");
+        }
+        if (Boolean.TRUE.equals(f.optionalBoolean("mlp_bias"))) {
+            throw new ModelFormatException(source, "mlp_bias is true: biased MLP projections are not supported");
+        }
+        String act = f.optionalString("hidden_act");
+        if (act != null && !act.equals("silu")) {
+            throw new ModelFormatException(source, "hidden_act '" + act + "' is not supported (only silu)");
+        }
+
+        int hidden = f.requiredInt("hidden_size");
+        int heads = f.requiredInt("num_attention_heads");
+        Integer kvHeads = f.optionalInt("num_key_value_heads");
+        Integer headDim = f.optionalInt("head_dim");
+        if (headDim == null && heads > 0) {
+            if (hidden % heads != 0) {
+                throw new ModelFormatException(source, "hidden_size " + hidden + " is not divisible by"
+                        + " num_attention_heads " + heads + " and head_dim is not given");
+            }
+            headDim = hidden / heads;
+        }
+        Integer maxPositions = f.optionalInt("max_position_embeddings");
+        int maxPos = maxPositions == null ? DEFAULT_MAX_POSITION_EMBEDDINGS : maxPositions;
+
+        // rope_theta and the rescaling: top level (transformers 4) or in rope_parameters (transformers 5)
+        JsonObject ropeParameters = f.optionalObject("rope_parameters");
+        Fields rope = ropeParameters == null ? null : new Fields(ropeParameters, source, "rope_parameters.");
+        Double theta = f.optionalDouble("rope_theta");
+        if (theta == null && rope != null) {
+            theta = rope.optionalDouble("rope_theta");
+        }
+        JsonObject scalingObject = f.optionalObject("rope_scaling");
+        RopeScaling scaling = scalingObject != null
+                ? ropeScaling(new Fields(scalingObject, source, "rope_scaling."), maxPos)
+                : rope != null ? ropeScaling(rope, maxPos) : null;
+
+        List<Integer> bos = f.tokenIds("bos_token_id");
+        if (bos.size() > 1) {
+            throw new ModelFormatException(source, "bos_token_id " + bos + " lists more than one id");
+        }
+        String dtype = f.optionalString("torch_dtype");
+        if (dtype == null) {
+            dtype = f.optionalString("dtype");
+        }
+        Double eps = f.optionalDouble("rms_norm_eps");
+        Boolean tie = f.optionalBoolean("tie_word_embeddings");
+        try {
+            return new LlamaConfig(
+                    f.requiredInt("vocab_size"),
+                    hidden,
+                    f.requiredInt("intermediate_size"),
+                    f.requiredInt("num_hidden_layers"),
+                    heads,
+                    kvHeads == null ? heads : kvHeads,
+                    headDim == null ? 0 : headDim,
+                    eps == null ? DEFAULT_RMS_NORM_EPS : eps,
+                    theta == null ? DEFAULT_ROPE_THETA : theta,
+                    scaling,
+                    maxPos,
+                    tie != null && tie,
+                    bos.isEmpty() ? -1 : bos.get(0),
+                    f.tokenIds("eos_token_id"),
+                    dtype);
+        } catch (InvalidParameterException e) {
+            throw new ModelFormatException(source, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @return this configuration as a Hugging Face {@code config.json} (keys sorted, two-space indent), which
+     *     {@link #parse} reads back to an equal record
+     */
+    public String toJson() {
+        Map<String, JsonElement> fields = new TreeMap<>();
+        JsonArray architectures = new JsonArray();
+        architectures.add(ARCHITECTURE);
+        fields.put("architectures", architectures);
+        fields.put("model_type", new JsonPrimitive("llama"));
+        fields.put("attention_bias", new JsonPrimitive(false));
+        fields.put("mlp_bias", new JsonPrimitive(false));
+        fields.put("hidden_act", new JsonPrimitive("silu"));
+        fields.put("vocab_size", new JsonPrimitive(vocabSize));
+        fields.put("hidden_size", new JsonPrimitive(hiddenSize));
+        fields.put("intermediate_size", new JsonPrimitive(intermediateSize));
+        fields.put("num_hidden_layers", new JsonPrimitive(numHiddenLayers));
+        fields.put("num_attention_heads", new JsonPrimitive(numAttentionHeads));
+        fields.put("num_key_value_heads", new JsonPrimitive(numKeyValueHeads));
+        fields.put("head_dim", new JsonPrimitive(headDim));
+        fields.put("rms_norm_eps", new JsonPrimitive(rmsNormEps));
+        fields.put("rope_theta", new JsonPrimitive(ropeTheta));
+        fields.put("rope_scaling", ropeScaling == null ? JsonNull.INSTANCE : ropeScalingJson(ropeScaling));
+        fields.put("max_position_embeddings", new JsonPrimitive(maxPositionEmbeddings));
+        fields.put("tie_word_embeddings", new JsonPrimitive(tieWordEmbeddings));
+        fields.put("bos_token_id", bosTokenId < 0 ? JsonNull.INSTANCE : new JsonPrimitive(bosTokenId));
+        JsonElement eos;
+        if (eosTokenIds.isEmpty()) {
+            eos = JsonNull.INSTANCE;
+        } else if (eosTokenIds.size() == 1) {
+            eos = new JsonPrimitive(eosTokenIds.get(0));
+        } else {
+            JsonArray ids = new JsonArray();
+            eosTokenIds.forEach(ids::add);
+            eos = ids;
+        }
+        fields.put("eos_token_id", eos);
+        if (torchDtype != null) {
+            fields.put("torch_dtype", new JsonPrimitive(torchDtype));
+        }
+        JsonObject json = new JsonObject();
+        fields.forEach(json::add);
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json) + "\n";
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) {
+            throw new InvalidParameterException(field, value, "must be > 0");
+        }
+    }
+
+    private static void checkArchitecture(Fields f, Path source) {
+        List<String> architectures = f.optionalStrings("architectures");
+        if (architectures != null) {
+            if (!architectures.contains(ARCHITECTURE)) {
+                throw new ModelFormatException(source, "architectures " + architectures + " does not include "
+                        + ARCHITECTURE + "; only LLaMA-architecture models are supported");
+            }
+            return;
+        }
+        String modelType = f.optionalString("model_type");
+        if (!"llama".equals(modelType)) {
+            throw new ModelFormatException(source, "architectures is missing and model_type is "
+                    + (modelType == null ? "missing" : "'" + modelType + "'") + "; expected model_type 'llama'");
+        }
+    }
+
+    /** @return the rescaling described by {@code f}, or null for type "default" */
+    private static RopeScaling ropeScaling(Fields f, int maxPositionEmbeddings) {
+        String type = f.optionalString("rope_type");
+        if (type == null) {
+            type = f.optionalString("type");
+        }
+        if (type == null) {
+            throw new ModelFormatException(f.source, f.prefix + "rope_type is missing");
+        }
+        if (type.equals("default")) {
+            return null;
+        }
+        if (!RopeScaling.TYPES.contains(type)) {
+            throw new ModelFormatException(f.source, f.prefix + "rope_type '" + type + "' is not supported (only"
+                    + " default, linear, dynamic, llama3)");
+        }
+        boolean llama3 = type.equals("llama3");
+        Double factor = f.optionalDouble("factor");
+        if (factor == null) {
+            throw new ModelFormatException(f.source, "missing required field " + f.prefix + "factor");
+        }
+        Integer original = llama3 ? (Integer) f.requiredInt("original_max_position_embeddings")
+                : f.optionalInt("original_max_position_embeddings");
+        try {
+            return new RopeScaling(type, factor,
+                    llama3 ? f.requiredDouble("low_freq_factor") : 0,
+                    llama3 ? f.requiredDouble("high_freq_factor") : 0,
+                    original == null ? maxPositionEmbeddings : original);
+        } catch (InvalidParameterException e) {
+            throw new ModelFormatException(f.source, e.getMessage(), e);
+        }
+    }
+
+    private static JsonObject ropeScalingJson(RopeScaling scaling) {
+        JsonObject json = new JsonObject();
+        json.addProperty("rope_type", scaling.type());
+        json.addProperty("factor", scaling.factor());
+        if (scaling.type().equals("llama3")) {
+            json.addProperty("low_freq_factor", scaling.lowFreqFactor());
+            json.addProperty("high_freq_factor", scaling.highFreqFactor());
+        }
+        if (scaling.type().equals("llama3") || scaling.type().equals("dynamic")) {
+            json.addProperty("original_max_position_embeddings", scaling.originalMaxPositionEmbeddings());
+        }
+        return json;
+    }
+
+    /**
+     * Typed access to the fields of a Hugging Face JSON configuration object, with errors naming the file and the
+     * field. Absent fields and JSON nulls read alike.
+     */
+    static final class Fields {
+        final JsonObject object;
+        final Path source;
+        final String prefix;
+
+        /**
+         * @param object the JSON object
+         * @param source the file, for messages
+         * @param prefix prepended to field names in messages (e.g. {@code "rope_scaling."})
+         */
+        Fields(JsonObject object, Path source, String prefix) {
+            this.object = object;
+            this.source = source;
+            this.prefix = prefix;
+        }
+
+        /** @return the text of {@code file}; ModelFormatException if it is missing or unreadable */
+        static String readFile(Path file) {
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new ModelFormatException(file, "file not found", e);
+            } catch (IOException e) {
+                throw new ModelFormatException(file, "cannot read: " + e, e);
+            }
+        }
+
+        /** @return the JSON object in {@code json} (strict JSON, nothing after it) */
+        static JsonObject parseObject(String json, Path source) {
+            JsonElement root;
+            try {
+                JsonReader reader = new JsonReader(new StringReader(json));
+                reader.setStrictness(Strictness.STRICT);
+                root = JsonParser.parseReader(reader);
+                reader.peek(); // strict mode throws here unless only whitespace follows
+            } catch (JsonParseException | IOException | IllegalStateException e) {
+                Throwable cause = e;
+                while (cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                String message = String.valueOf(cause.getMessage());
+                int see = message.indexOf("\nSee ");
+                message = (see < 0 ? message : message.substring(0, see))
+                        .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept ", "");
+                throw new ModelFormatException(source, "not valid JSON: " + message, e);
+            }
+            if (!root.isJsonObject()) {
+                throw new ModelFormatException(source, "not a JSON object");
+            }
+            return root.getAsJsonObject();
+        }
+
+        private JsonElement get(String name) {
+            JsonElement value = object.get(name);
+            return value == null || value.isJsonNull() ? null : value;
+        }
+
+        private ModelFormatException wrongType(String name, String expected, JsonElement value) {
+            return new ModelFormatException(source, prefix + name + " must be " + expected + ", got " + value);
+        }
+
+        int requiredInt(String name) {
+            Integer value = optionalInt(name);
+            if (value == null) {
+                throw new ModelFormatException(source, "missing required field " + prefix + name);
+            }
+            return value;
+        }
+
+        Integer optionalInt(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return null;
+            }
+            Integer result = asInt(value);
+            if (result == null) {
+                throw wrongType(name, "an integer", value);
+            }
+            return result;
+        }
+
+        double requiredDouble(String name) {
+            Double value = optionalDouble(name);
+            if (value == null) {
+                throw new ModelFormatException(source, "missing required field " + prefix + name);
+            }
+            return value;
+        }
+
+        Double optionalDouble(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!(value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber())) {
+                throw wrongType(name, "a number", value);
+            }
+            double d = value.getAsDouble();
+            if (!Double.isFinite(d)) {
+                throw wrongType(name, "a finite number", value);
+            }
+            return d;
+        }
+
+        Boolean optionalBoolean(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!(value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean())) {
+                throw wrongType(name, "true or false", value);
+            }
+            return value.getAsBoolean();
+        }
+
+        String optionalString(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!(value.isJsonPrimitive() && value.getAsJsonPrimitive().isString())) {
+                throw wrongType(name, "a string", value);
+            }
+            return value.getAsString();
+        }
+
+        List<String> optionalStrings(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!value.isJsonArray()) {
+                throw wrongType(name, "a list of strings", value);
+            }
+            List<String> strings = new ArrayList<>();
+            for (JsonElement e : value.getAsJsonArray()) {
+                if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
+                    throw wrongType(name, "a list of strings", value);
+                }
+                strings.add(e.getAsString());
+            }
+            return strings;
+        }
+
+        JsonObject optionalObject(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!value.isJsonObject()) {
+                throw wrongType(name, "an object", value);
+            }
+            return value.getAsJsonObject();
+        }
+
+        /** @return token ids given as one integer, a list of integers, or null/absent (empty list); all ≥ 0 */
+        List<Integer> tokenIds(String name) {
+            JsonElement value = get(name);
+            if (value == null) {
+                return List.of();
+            }
+            List<Integer> ids = new ArrayList<>();
+            if (value.isJsonArray()) {
+                for (JsonElement e : value.getAsJsonArray()) {
+                    ids.add(asInt(e));
+                }
+            } else {
+                ids.add(asInt(value));
+            }
+            if (ids.contains(null) || ids.stream().anyMatch(id -> id < 0)) {
+                throw wrongType(name, "a token id >= 0 or a list of them", value);
+            }
+            return List.copyOf(ids);
+        }
+
+        /** @return the value if it is a JSON number with an integral value in int range, else null */
+        private static Integer asInt(JsonElement element) {
+            if (!(element instanceof JsonPrimitive primitive) || !primitive.isNumber()) {
+                return null;
+            }
+            try {
+                return new BigDecimal(primitive.getAsString()).intValueExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+}

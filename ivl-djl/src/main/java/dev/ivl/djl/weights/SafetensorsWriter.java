@@ -1,0 +1,281 @@
+package dev.ivl.djl.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IvlException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes tensors as a standard {@code .safetensors} file: FLOAT32 or FLOAT16 {@link NDArray}s (stored as F32 or
+ * F16), or Java float arrays stored as F32, F16 or BF16 (rounded to nearest even), with optional
+ * {@code __metadata__} strings. Tensors are laid out by decreasing element size, then by name, after a header padded
+ * to a multiple of 8 bytes, so every tensor is aligned to its element size.
+ *
+ * <p>Collect tensors with {@link #add} and write them with {@link #write(Path)}; nothing is copied before then, so
+ * arrays must stay open and float arrays unchanged until {@code write} returns. The file is written next to its
+ * destination and moved into place, so readers never see half a file.
+ */
+public final class SafetensorsWriter {
+    private static final int CHUNK_BYTES = 1 << 20;
+
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    /** Creates an empty writer. */
+    public SafetensorsWriter() {}
+
+    /**
+     * Writes {@code tensors} with {@code metadata} to {@code file}; shorthand for a writer holding them.
+     *
+     * @param file the destination; its folder is created if needed, an existing file is replaced
+     * @param tensors name → FLOAT32 or FLOAT16 array
+     * @param metadata {@code __metadata__} entries, possibly empty
+     * @throws InvalidParameterException if a name or array is invalid (see {@link #add(String, NDArray)})
+     * @throws IvlException if the file cannot be written
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+        SafetensorsWriter writer = new SafetensorsWriter();
+        metadata.forEach(writer::putMetadata);
+        tensors.forEach(writer::add);
+        writer.write(file);
+    }
+
+    /**
+     * @param key a {@code __metadata__} key
+     * @param value its value
+     * @return this writer
+     */
+    public SafetensorsWriter putMetadata(String key, String value) {
+        metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+        return this;
+    }
+
+    /**
+     * Adds an engine array, stored as F32 (FLOAT32) or F16 (FLOAT16). It is read when the file is written.
+     *
+     * @param name the tensor name; not {@code __metadata__}, not already added
+     * @param array a FLOAT32 or FLOAT16 array
+     * @return this writer
+     * @throws InvalidParameterException if the name is taken or reserved, or the array has another type
+     */
+    public SafetensorsWriter add(String name, NDArray array) {
+        DataType type = array.getDataType();
+        Dtype dtype;
+        if (type == DataType.FLOAT32) {
+            dtype = Dtype.F32;
+        } else if (type == DataType.FLOAT16) {
+            dtype = Dtype.F16;
+        } else {
+            throw new InvalidParameterException("tensor '" + name + "'", type, "must be FLOAT32 or FLOAT16");
+        }
+        put(name, new Entry(dtype, array.getShape().getShape(), array, null));
+        return this;
+    }
+
+    /**
+     * Adds Java floats in row-major order, stored as {@code dtype} (F16 and BF16 round to nearest even; values out
+     * of F16's range become infinities).
+     *
+     * @param name the tensor name; not {@code __metadata__}, not already added
+     * @param values the elements; not copied
+     * @param shape the dimensions, whose product is {@code values.length} (empty for a scalar)
+     * @param dtype {@code "F32"}, {@code "F16"} or {@code "BF16"}
+     * @return this writer
+     * @throws InvalidParameterException if the name is taken or reserved, the shape does not fit the values, or the
+     *     dtype is another
+     */
+    public SafetensorsWriter add(String name, float[] values, long[] shape, String dtype) {
+        Dtype type = Dtype.parse(dtype);
+        if (type == null || !type.isLoadableFloat()) {
+            throw new InvalidParameterException("dtype of tensor '" + name + "'", dtype, "must be F32, F16 or BF16");
+        }
+        long elements = 1;
+        for (long dim : shape) {
+            if (dim < 0) {
+                throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                        "must not have negative dimensions");
+            }
+            elements *= dim;
+        }
+        if (elements != values.length) {
+            throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                    "must have as many elements as the " + values.length + " values");
+        }
+        put(name, new Entry(type, shape.clone(), null, values));
+        return this;
+    }
+
+    /**
+     * Writes the file.
+     *
+     * @param file the destination; its folder is created if needed, an existing file is replaced
+     * @throws IvlException if the file cannot be written
+     */
+    public void write(Path file) {
+        List<Map.Entry<String, Entry>> ordered = new ArrayList<>(entries.entrySet());
+        ordered.sort(Comparator.comparingInt((Map.Entry<String, Entry> e) -> -e.getValue().dtype.bytes())
+                .thenComparing(Map.Entry::getKey));
+        byte[] header = header(ordered);
+        Path absolute = file.toAbsolutePath();
+        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".partial");
+        try {
+            Files.createDirectories(absolute.getParent());
+            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+                writeFully(out, prefix);
+                writeFully(out, ByteBuffer.wrap(header));
+                for (Map.Entry<String, Entry> e : ordered) {
+                    e.getValue().writeData(out);
+                }
+            }
+            try {
+                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new IvlException(file + ": cannot write safetensors file: " + e, e);
+        }
+    }
+
+    private void put(String name, Entry entry) {
+        Objects.requireNonNull(name, "name");
+        if (name.equals("__metadata__")) {
+            throw new InvalidParameterException("tensor name", name, "is reserved for metadata");
+        }
+        if (entries.putIfAbsent(name, entry) != null) {
+            throw new InvalidParameterException("tensor name", name, "was already added");
+        }
+    }
+
+    /** @return the JSON header, padded with spaces to a multiple of 8 bytes */
+    private byte[] header(List<Map.Entry<String, Entry>> ordered) {
+        JsonObject json = new JsonObject();
+        if (!metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            json.add("__metadata__", meta);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Entry> e : ordered) {
+            Entry entry = e.getValue();
+            JsonObject tensor = new JsonObject();
+            tensor.addProperty("dtype", entry.dtype.name());
+            JsonArray shape = new JsonArray();
+            for (long dim : entry.shape) {
+                shape.add(dim);
+            }
+            tensor.add("shape", shape);
+            JsonArray offsets = new JsonArray();
+            offsets.add(offset);
+            offset += entry.byteSize();
+            offsets.add(offset);
+            tensor.add("data_offsets", offsets);
+            json.add(e.getKey(), tensor);
+        }
+        byte[] text = new Gson().toJson(json).getBytes(StandardCharsets.UTF_8);
+        int padded = (text.length + 7) / 8 * 8;
+        byte[] header = Arrays.copyOf(text, padded);
+        Arrays.fill(header, text.length, padded, (byte) ' ');
+        return header;
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
+        }
+    }
+
+    /** One tensor to write: from an engine array or from Java floats. */
+    private static final class Entry {
+        final Dtype dtype;
+        final long[] shape;
+        final NDArray array;
+        final float[] values;
+
+        Entry(Dtype dtype, long[] shape, NDArray array, float[] values) {
+            this.dtype = dtype;
+            this.shape = shape;
+            this.array = array;
+            this.values = values;
+        }
+
+        long byteSize() {
+            long elements = 1;
+            for (long dim : shape) {
+                elements *= dim;
+            }
+            return elements * dtype.bytes();
+        }
+
+        void writeData(FileChannel out) throws IOException {
+            if (array != null) {
+                writeArray(out);
+            } else {
+                writeValues(out);
+            }
+        }
+
+        private void writeArray(FileChannel out) throws IOException {
+            // native-order bytes (a direct view of the array's memory where the engine allows it), copied through a
+            // little-endian chunk: a plain copy on little-endian hosts, a byte swap elsewhere
+            ByteBuffer data = array.toByteBuffer(true);
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (data.hasRemaining()) {
+                int n = Math.min(CHUNK_BYTES, data.remaining());
+                ByteBuffer part = data.slice(data.position(), n).order(ByteOrder.nativeOrder());
+                chunk.clear();
+                if (dtype == Dtype.F32) {
+                    chunk.asFloatBuffer().put(part.asFloatBuffer());
+                } else {
+                    chunk.asShortBuffer().put(part.asShortBuffer());
+                }
+                chunk.limit(n);
+                writeFully(out, chunk);
+                data.position(data.position() + n);
+            }
+        }
+
+        private void writeValues(FileChannel out) throws IOException {
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            int i = 0;
+            while (i < values.length) {
+                chunk.clear();
+                for (; i < values.length && chunk.hasRemaining(); i++) {
+                    switch (dtype) {
+                        case F32 -> chunk.putFloat(values[i]);
+                        case F16 -> chunk.putShort(HalfFloats.floatToF16(values[i]));
+                        default -> chunk.putShort(HalfFloats.floatToBf16(values[i]));
+                    }
+                }
+                writeFully(out, chunk.flip());
+            }
+        }
+    }
+}
