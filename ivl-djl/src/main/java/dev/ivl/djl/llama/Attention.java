@@ -30,7 +30,7 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
         int t = (int) x.getShape().get(0);
         int length = position + t;
         int group = heads / kvHeads;
-        NDList qkAndV = Ops.linear(x, qkv).split(new long[] {(long) (heads + kvHeads) * headDim}, -1);
+        NDList qkAndV = Ops.linear(x, qkv).split(new long[] {(long) (heads + kvHeads) * headDim}, 1);
         // q_proj / k_proj heads rotated together: apply_rotary_pos_emb(q, k, cos, sin)
         NDList qk = rope.apply(qkAndV.get(0).reshape(t, heads + kvHeads, headDim), position).split(new long[] {heads}, 1);
         NDArray k = qk.get(1).transpose(1, 0, 2); //                                       [KV, T, d]

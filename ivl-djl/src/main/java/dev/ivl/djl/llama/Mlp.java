@@ -18,7 +18,7 @@ record Mlp(NDArray gateUp, NDArray down, int ffn) {
      * @return the block's output {@code [T, hidden]}
      */
     NDArray forward(NDArray x) {
-        NDList gu = Ops.linear(x, gateUp).split(new long[] {ffn}, -1); // gate_proj(x), up_proj(x)
+        NDList gu = Ops.linear(x, gateUp).split(new long[] {ffn}, 1); // gate_proj(x), up_proj(x)
         NDArray gate = gu.get(0);
         NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()); // act_fn = SiLU: g * sigmoid(g)
         return Ops.linear(act.mul(gu.get(1)), down); //                   down_proj(act_fn(gate) * up)
