@@ -24,6 +24,10 @@ public final class IvlCommand {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        // The command line never downloads: keep DJL offline (no engine download, no usage tracking).
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -33,7 +33,7 @@ final class LogitsCommand implements Callable<Integer> {
             for (int t = 0; t < logits.length; t++) {
                 System.arraycopy(logits[t], 0, flat, t * v, v);
             }
-            SafetensorsWriter.writeFloats(out, "logits", flat, new long[] {logits.length, v});
+            new SafetensorsWriter().add("logits", flat, new long[] {logits.length, v}, "F32").write(out);
             System.out.println("wrote logits [" + logits.length + ", " + v + "] to " + out);
         }
         return 0;

@@ -1,0 +1,213 @@
+package dev.ivl.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.VocabularyPolicy;
+import dev.ivl.core.generate.CancellationToken;
+import dev.ivl.core.generate.GenerationConfig;
+import dev.ivl.core.generate.GenerationResult;
+import dev.ivl.core.generate.Generator;
+import dev.ivl.core.generate.TokenListener;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.GenerationDefaults;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.tokenizer.ChatMessage;
+import dev.ivl.djl.tokenizer.ChatTemplate;
+import dev.ivl.djl.tokenizer.HfTokenizer;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Generates text with a model, or with a base model plus a value model. */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Generate from a prompt with a model, optionally combined with a value model: "
+                + "z_base + alpha * z_delta. Text streams to stdout; --json prints the full result instead.")
+final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "base model: a Hugging Face checkpoint folder")
+    Path model;
+
+    @Option(names = "--value", description = "value model folder (its logits are z_delta)")
+    Path value;
+
+    @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model (default: ${DEFAULT-VALUE})")
+    float alpha;
+
+    @Option(names = "--vocab-policy", defaultValue = "exact",
+            description = "exact, or value-prefix when the value vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
+    String vocabPolicy;
+
+    @ArgGroup(multiplicity = "1")
+    Prompt prompt;
+
+    static final class Prompt {
+        @Option(names = "--prompt", description = "prompt text (needs a tokenizer)")
+        String text;
+
+        @Option(names = "--prompt-ids", split = ",", description = "prompt token ids, comma separated")
+        int[] ids;
+    }
+
+    @Option(names = "--chat", description = "wrap the prompt as a user turn in the chat template")
+    boolean chat;
+
+    @Option(names = "--chat-template", defaultValue = "zephyr",
+            description = "template when the tokenizer has none: llama2 or zephyr (default: ${DEFAULT-VALUE})")
+    String chatTemplate;
+
+    @Option(names = "--tokenizer", description = "tokenizer.json or a folder with it (default: the model folder)")
+    Path tokenizer;
+
+    @Option(names = "--max-new-tokens", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", description = "0 = greedy (default: generation_config.json, else 1)")
+    Float temperature;
+
+    @Option(names = "--top-k", description = "0 = off (default: generation_config.json, else 0)")
+    Integer topK;
+
+    @Option(names = "--top-p", description = "1 = off (default: generation_config.json, else 1)")
+    Float topP;
+
+    @Option(names = "--min-p", defaultValue = "0", description = "0 = off (default: ${DEFAULT-VALUE})")
+    float minP;
+
+    @Option(names = "--repetition-penalty", description = "1 = off (default: generation_config.json, else 1)")
+    Float repetitionPenalty;
+
+    @Option(names = "--seed", description = "sampling seed (default: random, reported with --json)")
+    Long seed;
+
+    @Option(names = "--stop", description = "stop string (repeatable)")
+    List<String> stops = List.of();
+
+    @Option(names = "--json", description = "print the result as JSON instead of streaming text")
+    boolean json;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Override
+    public Integer call() {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (LlamaModel base = LlamaModel.load(model, modelOptions.toLoadOptions());
+                LlamaModel valueModel = value == null ? null : LlamaModel.load(value, modelOptions.toLoadOptions());
+                HfTokenizer tok = openTokenizer()) {
+            if (tok != null) {
+                tok.checkCompatible(base.vocabSize());
+            }
+            LanguageModel lm = valueModel == null
+                    ? base
+                    : new ResidualCombiner(alpha, policy()).combine(base, valueModel);
+            int[] ids = promptIds(tok);
+            GenerationConfig config = config(GenerationDefaults.load(model).orElse(null), base.config().eosTokenIds());
+            TokenListener listener = json || tok == null ? idsOrNothing(out) : out::print;
+            GenerationResult result = new Generator(lm, tok).generate(ids, config, listener, new CancellationToken());
+            if (json) {
+                out.println(toJson(result));
+            } else {
+                out.println();
+                System.err.printf(Locale.ROOT, "[%s: %d prompt + %d new tokens, prefill %.1f ms, %.2f ms/token]%n",
+                        result.finishReason(), result.usage().promptTokens(), result.usage().completionTokens(),
+                        result.timings().prefillMillis(), result.timings().meanTokenMillis());
+            }
+        }
+        return 0;
+    }
+
+    private TokenListener idsOrNothing(PrintStream out) {
+        if (json) {
+            return TokenListener.NONE;
+        }
+        return new TokenListener() { // no tokenizer: stream the ids
+            @Override
+            public void onText(String text) {}
+
+            @Override
+            public void onToken(int tokenId) {
+                out.print(tokenId + " ");
+            }
+        };
+    }
+
+    private VocabularyPolicy policy() {
+        return switch (vocabPolicy) {
+            case "exact" -> VocabularyPolicy.EXACT;
+            case "value-prefix" -> VocabularyPolicy.VALUE_PREFIX;
+            default -> throw new dev.ivl.core.InvalidParameterException("--vocab-policy", vocabPolicy,
+                    "must be exact or value-prefix");
+        };
+    }
+
+    private HfTokenizer openTokenizer() {
+        if (tokenizer != null) {
+            return HfTokenizer.load(tokenizer);
+        }
+        if (Files.exists(model.resolve("tokenizer.json"))) {
+            return HfTokenizer.load(model);
+        }
+        if (prompt.text != null) {
+            throw new InvalidInputException(model + " has no tokenizer.json: give --tokenizer FILE or --prompt-ids");
+        }
+        return null;
+    }
+
+    private int[] promptIds(HfTokenizer tok) {
+        if (prompt.ids != null) {
+            if (chat) {
+                throw new InvalidInputException("--chat needs a text --prompt");
+            }
+            return prompt.ids;
+        }
+        if (!chat) {
+            return tok.encode(prompt.text);
+        }
+        String rendered = ChatTemplate.forTokenizer(tok, chatTemplate)
+                .render(List.of(ChatMessage.user(prompt.text)), true);
+        return tok.encode(rendered, false); // the template already holds the special tokens
+    }
+
+    /** Flags first, then generation_config.json, then the built-in defaults; eos ids from either config file. */
+    private GenerationConfig config(GenerationDefaults defaults, List<Integer> configEos) {
+        GenerationConfig.Builder b = GenerationConfig.builder().maxNewTokens(maxNewTokens).minP(minP);
+        boolean fileEos = defaults != null && !defaults.eosTokenIds().isEmpty();
+        (fileEos ? defaults.eosTokenIds() : configEos).forEach(b::stopTokenIds);
+        b.temperature(pick(temperature, defaults == null ? null : defaults.temperature(), 1f));
+        b.topP(pick(topP, defaults == null ? null : defaults.topP(), 1f));
+        b.topK(pick(topK, defaults == null ? null : defaults.topK(), 0));
+        b.repetitionPenalty(pick(repetitionPenalty, defaults == null ? null : defaults.repetitionPenalty(), 1f));
+        if (seed != null) {
+            b.seed(seed);
+        }
+        b.stopStrings(stops.toArray(String[]::new));
+        return b.build();
+    }
+
+    private static <T> T pick(T flag, T fromFile, T fallback) {
+        return flag != null ? flag : fromFile != null ? fromFile : fallback;
+    }
+
+    static String toJson(GenerationResult r) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("tokens", r.tokens());
+        json.put("text", r.text());
+        json.put("finishReason", r.finishReason().name());
+        json.put("usage", Map.of("promptTokens", r.usage().promptTokens(),
+                "completionTokens", r.usage().completionTokens()));
+        json.put("timings", Map.of("prefillMillis", r.timings().prefillMillis(),
+                "meanTokenMillis", r.timings().meanTokenMillis(), "tokenMillis", r.timings().tokenMillis()));
+        json.put("seed", r.seed());
+        return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(json);
+    }
+}
