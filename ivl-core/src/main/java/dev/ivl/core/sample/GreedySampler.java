@@ -1,5 +1,6 @@
 package dev.ivl.core.sample;
 
+import dev.ivl.core.InvalidInputException;
 import java.util.random.RandomGenerator;
 
 /** Picks the largest logit; among equal largest logits, the lowest id. Uses no randomness. */
@@ -23,8 +24,18 @@ public final class GreedySampler implements Sampler {
         return best;
     }
 
+    /** @throws InvalidInputException if a logit is NaN or every logit is −∞ */
     @Override
     public int sample(float[] logits, RandomGenerator random) {
-        return argmax(logits);
+        for (float z : logits) {
+            if (Float.isNaN(z)) {
+                throw new InvalidInputException("cannot sample: the logits contain NaN");
+            }
+        }
+        int best = argmax(logits);
+        if (logits[best] == Float.NEGATIVE_INFINITY) {
+            throw new InvalidInputException("cannot sample: no finite logit (every token was filtered out)");
+        }
+        return best;
     }
 }

@@ -8,14 +8,16 @@ import java.util.Arrays;
  * each token whose higher-ranked tokens hold less than {@code p} of the mass, i.e. the smallest head of the ranking
  * whose mass reaches {@code p}. The rest are set to −∞. At least one token is always kept.
  *
- * <p>It does not sort the vocabulary: tokens are bucketed by {@code z_max − z} in steps of 1/4, the bucket where
+ * <p>It does not sort the vocabulary: tokens are bucketed by {@code z_max − z} in steps of 1/16, the bucket where
  * the running mass crosses {@code p} is found in one pass, and only that bucket is sorted.
  *
  * @param p in (0, 1]; 1 keeps everything
  */
 public record TopP(float p) implements LogitsProcessor {
-    private static final int BUCKETS = 160;
-    private static final float BUCKETS_PER_NAT = 4f;
+    private static final int BUCKETS_PER_NAT = 16;
+    private static final int BUCKETS = 40 * BUCKETS_PER_NAT;
+    /** A token's bucket is its {@link NegExp#index} shifted right by this. */
+    private static final int INDEX_SHIFT = Integer.numberOfTrailingZeros(NegExp.STEPS_PER_NAT / BUCKETS_PER_NAT);
 
     /** Validates p. */
     public TopP {
@@ -29,28 +31,15 @@ public record TopP(float p) implements LogitsProcessor {
         if (p >= 1f) {
             return;
         }
-        int n = logits.length;
-        float max = Float.NEGATIVE_INFINITY;
-        for (float z : logits) {
-            max = Math.max(max, z);
-        }
-        if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
+        float max = max(logits);
+        if (max == Float.NEGATIVE_INFINITY) {
             return; // nothing finite to rank
         }
-        // Unnormalised probabilities exp(z - max), their total, and the mass of each bucket.
-        double[] weight = new double[n];
         double[] bucketMass = new double[BUCKETS];
         int[] bucketSize = new int[BUCKETS];
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            if (logits[i] != Float.NEGATIVE_INFINITY) {
-                double w = Math.exp(logits[i] - max);
-                weight[i] = w;
-                total += w;
-                int b = bucket(max, logits[i]);
-                bucketMass[b] += w;
-                bucketSize[b]++;
-            }
+        double total = weigh(logits, max, bucketMass, bucketSize);
+        if (Double.isNaN(total)) {
+            return; // NaN or +inf among the logits: there is no distribution to rank
         }
         double target = p * total;
         // The bucket in which the running mass reaches p·total.
@@ -63,36 +52,78 @@ public record TopP(float p) implements LogitsProcessor {
             }
             above += bucketMass[b];
         }
-        // Rank the boundary bucket: probability descending, then id ascending.
         long[] ranked = new long[bucketSize[boundary]];
-        int count = 0;
-        for (int i = 0; i < n; i++) {
-            if (logits[i] != Float.NEGATIVE_INFINITY && bucket(max, logits[i]) == boundary) {
-                ranked[count++] = ((long) Float.floatToIntBits(max - logits[i]) << 32) | i; // d ≥ 0 sorts as int bits
-            }
-        }
+        int count = dropAndCollect(logits, max, boundary, ranked);
+        // Rank the boundary bucket and keep its tokens while the mass above them is below p·total.
         Arrays.sort(ranked, 0, count);
-        boolean[] keepInBoundary = new boolean[n];
-        for (int r = 0; r < count; r++) {
-            int i = (int) ranked[r];
-            keepInBoundary[i] = true;
-            above += weight[i];
-            if (above >= target) {
-                break;
-            }
+        int r = 0;
+        while (r < count && above < target) {
+            above += NegExp.of(max - logits[(int) ranked[r++]]);
         }
-        for (int i = 0; i < n; i++) {
-            if (logits[i] == Float.NEGATIVE_INFINITY) {
-                continue;
-            }
-            int b = bucket(max, logits[i]);
-            if (b > boundary || (b == boundary && !keepInBoundary[i])) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-            }
+        for (; r < count; r++) {
+            logits[(int) ranked[r]] = Float.NEGATIVE_INFINITY;
         }
     }
 
-    private static int bucket(float max, float z) {
-        return Math.min(BUCKETS - 1, (int) ((max - z) * BUCKETS_PER_NAT));
+    /** @return the largest logit, ignoring NaN; −∞ if there is none */
+    private static float max(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float z : logits) {
+            if (z > max) {
+                max = z;
+            }
+        }
+        return max;
+    }
+
+    /**
+     * Adds each token's unnormalised probability {@code exp(z − max)} to the mass of its bucket
+     * {@code floor(16·(max − z))} and counts the bucket's tokens.
+     *
+     * @return the total mass; NaN if a logit is NaN or +∞
+     */
+    private static double weigh(float[] logits, float max, double[] bucketMass, int[] bucketSize) {
+        double total = 0;
+        for (float z : logits) {
+            if (z != Float.NEGATIVE_INFINITY) {
+                float d = max - z;
+                int index = NegExp.index(d);
+                double w = NegExp.of(d, index);
+                total += w;
+                int b = Math.min(BUCKETS - 1, index >> INDEX_SHIFT);
+                bucketMass[b] += w;
+                bucketSize[b]++;
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Sets the tokens of the buckets after {@code boundary} to −∞ and puts the {@link #rankKey}s of the boundary
+     * bucket's tokens into {@code ranked}.
+     *
+     * @return the number of keys written
+     */
+    private static int dropAndCollect(float[] logits, float max, int boundary, long[] ranked) {
+        // bucket > boundary is 16·d >= boundary + 1; -inf entries have d = +inf and fall there too.
+        float dropFrom = boundary == BUCKETS - 1 ? Float.POSITIVE_INFINITY : boundary + 1;
+        int count = 0;
+        for (int i = 0; i < logits.length; i++) {
+            float z = logits[i];
+            float scaled = (max - z) * BUCKETS_PER_NAT;
+            if (scaled >= dropFrom) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            } else if (scaled >= boundary) {
+                ranked[count++] = rankKey(z, i);
+            }
+        }
+        return count;
+    }
+
+    /** A key that sorts by logit descending, then id ascending; the id is its low 32 bits. */
+    private static long rankKey(float z, int id) {
+        int bits = Float.floatToRawIntBits(z + 0f); // + 0 turns -0 into +0
+        int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // ordered as z is
+        return ((long) ~ascending << 32) | id;
     }
 }
