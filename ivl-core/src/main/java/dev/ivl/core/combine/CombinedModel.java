@@ -5,24 +5,43 @@ import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Several models decoding one sequence together: every step feeds the same tokens to a session of each model and
  * merges their logits with a {@link LogitsCombiner}. Built by {@link ResidualCombiner#combine} or
- * {@link ProxyTuningCombiner#combine}; usable wherever a {@link LanguageModel} is.
+ * {@link ProxyTuningCombiner#combine}; usable wherever a {@link LanguageModel} is. The forward passes run one after
+ * the other or at the same time ({@link #withStepping}); the logits are the same either way.
  */
 public final class CombinedModel implements LanguageModel {
     private final List<LanguageModel> parts;
     private final LogitsCombiner combiner;
     private final int vocabSize;
     private final int maxSequenceLength;
+    private final Stepping stepping;
 
     /**
+     * Combines models that step one after the other.
+     *
      * @param parts the models, in the order the combiner expects
      * @param combiner how their logits are merged
      * @throws InvalidInputException if the number of models or their vocabularies do not suit the combiner
      */
     public CombinedModel(List<? extends LanguageModel> parts, LogitsCombiner combiner) {
+        this(parts, combiner, Stepping.SEQUENTIAL);
+    }
+
+    /**
+     * @param parts the models, in the order the combiner expects
+     * @param combiner how their logits are merged
+     * @param stepping whether the models' forward passes run one after the other or at the same time
+     * @throws InvalidInputException if the number of models or their vocabularies do not suit the combiner
+     */
+    public CombinedModel(List<? extends LanguageModel> parts, LogitsCombiner combiner, Stepping stepping) {
         if (parts.size() != combiner.arity()) {
             throw new InvalidInputException(combiner.getClass().getSimpleName() + " combines " + combiner.arity()
                     + " models, got " + parts.size());
@@ -31,6 +50,20 @@ public final class CombinedModel implements LanguageModel {
         this.combiner = combiner;
         this.vocabSize = combiner.outputSize(this.parts.stream().mapToInt(LanguageModel::vocabSize).toArray());
         this.maxSequenceLength = this.parts.stream().mapToInt(LanguageModel::maxSequenceLength).min().orElseThrow();
+        this.stepping = Objects.requireNonNull(stepping, "stepping");
+    }
+
+    /**
+     * @param value how the models' forward passes run
+     * @return the same combination with that stepping
+     */
+    public CombinedModel withStepping(Stepping value) {
+        return new CombinedModel(parts, combiner, value);
+    }
+
+    /** @return how the models' forward passes run */
+    public Stepping stepping() {
+        return stepping;
     }
 
     /** @return the combined models, in combiner order */
@@ -70,16 +103,52 @@ public final class CombinedModel implements LanguageModel {
 
     private final class CombinedSession implements Session {
         private final List<Session> sessions;
+        /** Under CONCURRENT, a single-thread worker for each model but the first; else empty. */
+        private final List<ExecutorService> workers = new ArrayList<>();
 
         CombinedSession(List<Session> sessions) {
             this.sessions = sessions;
+            if (stepping == Stepping.CONCURRENT) {
+                for (int i = 1; i < sessions.size(); i++) {
+                    String name = "ivl-step-" + i;
+                    workers.add(Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, name);
+                        t.setDaemon(true);
+                        return t;
+                    }));
+                }
+            }
         }
 
         @Override
         public float[] append(int... tokens) {
             float[][] logits = new float[sessions.size()][];
-            for (int i = 0; i < logits.length; i++) {
-                logits[i] = sessions.get(i).append(tokens);
+            if (workers.isEmpty()) {
+                for (int i = 0; i < logits.length; i++) {
+                    logits[i] = sessions.get(i).append(tokens);
+                }
+            } else {
+                List<Future<float[]>> pending = new ArrayList<>(workers.size());
+                for (int i = 1; i < logits.length; i++) {
+                    Session s = sessions.get(i);
+                    pending.add(workers.get(i - 1).submit(() -> s.append(tokens)));
+                }
+                RuntimeException failure = null;
+                try {
+                    logits[0] = sessions.get(0).append(tokens);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                for (int i = 1; i < logits.length; i++) {
+                    try {
+                        logits[i] = await(pending.get(i - 1)); // wait for every worker, even after a failure
+                    } catch (RuntimeException e) {
+                        failure = failure == null ? e : failure;
+                    }
+                }
+                if (failure != null) {
+                    throw failure;
+                }
             }
             float[] out = new float[vocabSize];
             combiner.combine(logits, out);
@@ -102,6 +171,32 @@ public final class CombinedModel implements LanguageModel {
         public void close() {
             for (Session s : sessions) {
                 s.close();
+            }
+            workers.forEach(ExecutorService::shutdown);
+        }
+    }
+
+    private static float[] await(Future<float[]> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // a step in flight must finish: its session is not safe to touch until then
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -11,6 +11,10 @@ import dev.ivl.core.fakes.FakeModel;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class CombinedModelTest {
@@ -76,5 +80,64 @@ class CombinedModelTest {
         assertThrows(IllegalStateException.class, model::newSession);
         assertEquals(1, a.sessions().size());
         assertEquals(0, a.openSessions());
+    }
+
+    @Test
+    void concurrentSteppingGivesTheSameLogitsAsSequential() {
+        FakeModel base = new FakeModel(5, 64, seq -> new float[] {seq.length, -seq[seq.length - 1], 0.5f, 1f, 2f});
+        FakeModel value = new FakeModel(5, 64, seq -> new float[] {0.25f * seq.length, 1f, -1f, seq[0], 3f});
+        CombinedModel sequential = new ResidualCombiner(0.5f, VocabularyPolicy.EXACT).combine(base, value);
+        CombinedModel concurrent = sequential.withStepping(Stepping.CONCURRENT);
+        assertEquals(Stepping.CONCURRENT, concurrent.stepping());
+        try (Session s = sequential.newSession(); Session c = concurrent.newSession()) {
+            assertArrayEquals(s.append(3, 1, 4), c.append(3, 1, 4));
+            for (int t = 0; t < 5; t++) {
+                assertArrayEquals(s.append(t), c.append(t));
+            }
+            s.rewind(2);
+            c.rewind(2);
+            assertArrayEquals(s.append(2), c.append(2));
+        }
+    }
+
+    /** Each model waits until the other has started its step: this only finishes if they truly overlap. */
+    @Test
+    void concurrentSteppingRunsTheModelsAtTheSameTimeOnDifferentThreads() {
+        CountDownLatch started = new CountDownLatch(2);
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        FakeModel.LogitsFunction waitForTheOther = seq -> {
+            threads.add(Thread.currentThread());
+            started.countDown();
+            try {
+                if (!started.await(5, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other model never started: steps ran one after the other");
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return new float[] {1f, 2f};
+        };
+        CombinedModel model = ResidualCombiner.withAlpha(1f)
+                .combine(new FakeModel(2, 8, waitForTheOther), new FakeModel(2, 8, waitForTheOther))
+                .withStepping(Stepping.CONCURRENT);
+        try (Session s = model.newSession()) {
+            assertArrayEquals(new float[] {2f, 4f}, s.append(1));
+        }
+        assertEquals(2, threads.size());
+        assertTrue(threads.contains(Thread.currentThread()), "the first model steps on the caller's thread");
+    }
+
+    @Test
+    void aFailingWorkerStepSurfacesItsExceptionAfterBothFinish() {
+        FakeModel base = FakeModel.constant(1f, 2f);
+        FakeModel value = new FakeModel(2, 8, seq -> {
+            throw new InvalidInputException("value model refuses");
+        });
+        CombinedModel model = ResidualCombiner.withAlpha(1f).combine(base, value).withStepping(Stepping.CONCURRENT);
+        try (Session s = model.newSession()) {
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> s.append(1));
+            assertEquals("value model refuses", e.getMessage());
+        }
+        assertTrue(base.sessions().get(0).isClosed() && value.sessions().get(0).isClosed());
     }
 }
