@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.model.Session;
@@ -46,6 +47,21 @@ public final class LlamaSession implements Session {
 
     private float[][] run(int[] tokens, boolean allRows) {
         check(tokens);
+        // inference records no autograd graph, whatever the thread (PyTorch's grad mode is per thread)
+        boolean gradMode = JniUtils.isGradMode();
+        if (gradMode) {
+            JniUtils.setGradMode(false);
+        }
+        try {
+            return forwardChunks(tokens, allRows);
+        } finally {
+            if (gradMode) {
+                JniUtils.setGradMode(true);
+            }
+        }
+    }
+
+    private float[][] forwardChunks(int[] tokens, boolean allRows) {
         int chunk = model.options().prefillChunk();
         int vocab = model.vocabSize();
         float[][] result = allRows ? new float[tokens.length][] : new float[1][];
