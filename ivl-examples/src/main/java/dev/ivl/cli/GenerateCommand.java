@@ -3,6 +3,7 @@ package dev.ivl.cli;
 import com.google.gson.GsonBuilder;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
@@ -42,6 +43,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model (default: ${DEFAULT-VALUE})")
     float alpha;
+
+    @Option(names = "--stepping", defaultValue = "concurrent",
+            description = "with --value: run the two forward passes concurrent or sequential (default: ${DEFAULT-VALUE})")
+    String stepping;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: cores / models stepping at once)")
+    Integer threads;
 
     @Option(names = "--vocab-policy", defaultValue = "exact",
             description = "exact, or value-prefix when the value vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
@@ -100,6 +108,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Stepping mode = Cli.enumOption("--stepping", stepping, Stepping.class);
+        Cli.configureThreads(threads, value != null && mode == Stepping.CONCURRENT ? 2 : 1);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LlamaModel base = LlamaModel.load(model, modelOptions.toLoadOptions());
                 LlamaModel valueModel = value == null ? null : LlamaModel.load(value, modelOptions.toLoadOptions());
@@ -109,7 +119,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             LanguageModel lm = valueModel == null
                     ? base
-                    : new ResidualCombiner(alpha, policy()).combine(base, valueModel);
+                    : new ResidualCombiner(alpha, policy()).combine(base, valueModel).withStepping(mode);
             int[] ids = promptIds(tok);
             GenerationConfig config = config(GenerationDefaults.load(model).orElse(null), base.config().eosTokenIds());
             TokenListener listener = json || tok == null ? idsOrNothing(out) : out::print;
@@ -142,12 +152,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private VocabularyPolicy policy() {
-        return switch (vocabPolicy) {
-            case "exact" -> VocabularyPolicy.EXACT;
-            case "value-prefix" -> VocabularyPolicy.VALUE_PREFIX;
-            default -> throw new dev.ivl.core.InvalidParameterException("--vocab-policy", vocabPolicy,
-                    "must be exact or value-prefix");
-        };
+        return Cli.enumOption("--vocab-policy", vocabPolicy, VocabularyPolicy.class);
     }
 
     private HfTokenizer openTokenizer() {
