@@ -219,8 +219,9 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         int t = (int) ids.getShape().get(0);
         NDArray h = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
         NDArray mask = t == 1 ? null : causalMask(ids.getManager(), position, t); // embed_tokens(input_ids)
+        NDArray[] rotation = rope.tables(position, t); // cos, sin of the chunk's positions, shared by every layer
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, position, cache, i, rope, mask);
+            h = layers.get(i).forward(h, position, cache, i, rotation, mask);
         }
         if (!allRows && t > 1) {
             h = h.get(new NDIndex().addSliceDim(t - 1, t)); // only the last position's logits are needed
