@@ -132,6 +132,29 @@ class IvlLossTest {
         }
     }
 
+    @Test
+    void theFrozenBaseGetsNoGradientAndStaysBitIdentical() {
+        Map<String, NDArray> params = value.parameters();
+        Map<String, float[]> baseBefore = new java.util.LinkedHashMap<>();
+        base.parameters().forEach((name, p) -> baseBefore.put(name, p.toFloatArray()));
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        try {
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                IvlLoss.backward(value, base, BATCH, 1, BATCH.targetCount(), collector, manager);
+            }
+            AdamW optimizer = new AdamW(params, manager, 0.1);
+            optimizer.step(1e-2);
+            base.parameters().forEach((name, p) -> {
+                assertTrue(!p.hasGradient(), name + " has a gradient");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(baseBefore.get(name), p.toFloatArray(), 0f, name);
+            });
+        } finally {
+            params.values().forEach(p -> p.setRequiresGradient(false));
+            value.close();
+            value = LlamaModel.load(Fixtures.path("hf-llama/mha")); // undo the step for the other tests
+        }
+    }
+
     /** The loss with one parameter entry shifted by {@code delta}, then restored. */
     static double lossWithEntryShifted(NDArray p, int flatIndex, double delta) {
         boolean grad = JniUtils.isGradMode();
