@@ -63,9 +63,8 @@ final class Conversations {
                 throw new Malformed("not valid JSON: more than one value on the line");
             }
         } catch (JsonParseException | IOException e) {
-            String detail = e.getCause() != null && e instanceof JsonParseException ? e.getCause().getMessage()
-                    : e.getMessage();
-            throw new Malformed("not valid JSON: " + detail);
+            Throwable cause = e instanceof JsonParseException && e.getCause() != null ? e.getCause() : e;
+            throw new Malformed("not valid JSON: " + gsonProblem(cause.getMessage()));
         } catch (StackOverflowError e) {
             throw new Malformed("not valid JSON: nested too deeply");
         }
@@ -125,6 +124,13 @@ final class Conversations {
             throw new Malformed("\"" + name + "\" must be a string, got " + abbreviate(value));
         }
         return value.getAsString();
+    }
+
+    /** @return Gson's message on one line, without its advice on Gson's settings and without the JSON path */
+    private static String gsonProblem(String message) {
+        String first = String.valueOf(message).lines().findFirst().orElse("");
+        return first.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+                "syntax error").replaceAll(" at line \\d+ column (\\d+) path \\S*", " at column $1");
     }
 
     private static String abbreviate(JsonElement value) {

@@ -254,7 +254,7 @@ class TrainingDataTest {
         String good = "{\"instruction\": \"a\", \"response\": \"b\"}";
         String[][] cases = {
             {"{\"instruction\": \"a\", \"response\": \"b\"", "line 3: not valid JSON"},
-            {"{instruction: \"a\", \"response\": \"b\"}", "line 3: not valid JSON"},
+            {"{instruction: \"a\", \"response\": \"b\"}", "line 3: not valid JSON: syntax error at column 3"},
             {"{\"instruction\": \"a\", \"response\": \"b\"} {}", "line 3: not valid JSON"},
             {"[1, 2]", "line 3: not a JSON object"},
             {"{\"instruction\": \"a\"}", "line 3: needs a string \"response\""},
@@ -271,6 +271,7 @@ class TrainingDataTest {
                     () -> load(file, ChatTemplate.llama2(), new ArrayList<>()), c[0]);
             assertEquals(file, e.file());
             assertTrue(e.getMessage().startsWith(file + ": " + c[1]), c[0] + " -> " + e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         }
         Path bytes = tmp.resolve("latin1.jsonl");
         Files.write(bytes, ("{\"instruction\": \"caf\u00e9\", \"response\": \"b\"}\n")
