@@ -84,6 +84,10 @@ public final class IvlTrainer {
         try (LlamaModel value = LlamaModel.load(resuming ? checkpoint : config.valueInit(), options);
                 NDManager manager = NDManager.newBaseManager(value.device(), "PyTorch");
                 Bases bases = new Bases(config.bases(), options, totalSteps, value.vocabSize(), listener)) {
+            if (config.maxLength() > value.maxSequenceLength()) {
+                throw new InvalidParameterException("maxLength", config.maxLength(), "exceeds the context of "
+                        + config.valueInit() + " (" + value.maxSequenceLength() + " tokens)");
+            }
             Map<String, NDArray> params = value.parameters();
             params.values().forEach(p -> p.setRequiresGradient(true));
             AdamW optimizer = new AdamW(params, manager, config.weightDecay());
