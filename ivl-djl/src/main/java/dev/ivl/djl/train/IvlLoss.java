@@ -8,7 +8,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.train.data.PackedBatch;
+import dev.ivl.core.IvlException;
 import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * The inverse-value-learning objective on one packed row, with its backward pass:
@@ -42,9 +47,9 @@ final class IvlLoss {
      * @return the row's sums
      */
     static Sums backward(LlamaModel value, LlamaModel base, PackedBatch batch, double lambda, int stepLabels,
-            GradientCollector collector, NDManager manager) {
+            GradientCollector collector, NDManager manager, ExecutorService baseWorker) {
         try (NDScope scope = new NDScope()) {
-            Loss loss = compute(value, base, batch, lambda, stepLabels, manager);
+            Loss loss = compute(value, base, batch, lambda, stepLabels, manager, baseWorker);
             collector.backward(loss.value());
             return loss.sums();
         }
@@ -55,10 +60,11 @@ final class IvlLoss {
 
     /**
      * Forward only: the row's contribution to the step's loss, {@code (Σ nll + λ·Σ|z_delta|/V) / stepLabels}.
-     * Create it inside a scope that the caller closes.
+     * Create it inside a scope that the caller closes. With a {@code baseWorker}, the base's forward pass runs on it
+     * while the value model's runs on the calling thread (the value model never needs the base's output).
      */
     static Loss compute(LlamaModel value, LlamaModel base, PackedBatch batch, double lambda, int stepLabels,
-            NDManager manager) {
+            NDManager manager, ExecutorService baseWorker) {
         int vocab = value.vocabSize();
         NDArray ids = longs(manager, batch.tokens());
         NDArray positions = longs(manager, batch.positions());
@@ -66,11 +72,19 @@ final class IvlLoss {
         NDArray labels = longs(manager, batch.targetIds()).reshape(batch.targetCount(), 1);
         int maxPosition = Arrays.stream(batch.positions()).max().orElse(0);
         NDArray mask = packedMask(manager, batch.segments());
+        // the base's weights require no gradient: its logits enter as constants (stop_gradient)
+        Callable<NDArray> baseLogits = () -> base.forwardPacked(ids, positions, maxPosition, mask, rows);
+        Future<NDArray> pendingBase = base == null || baseWorker == null ? null : baseWorker.submit(() -> {
+            try (NDScope workerScope = new NDScope()) { // the worker's temporaries; the logits are handed over
+                NDArray z = baseLogits.call();
+                NDScope.unregister(z);
+                return z;
+            }
+        });
         NDArray zDelta = value.forwardPacked(ids, positions, maxPosition, mask, rows); // [R, V]
         NDArray zPost = zDelta;
         if (base != null) {
-            // the base's weights require no gradient: its logits enter as constants (stop_gradient)
-            NDArray zBase = base.forwardPacked(ids, positions, maxPosition, mask, rows);
+            NDArray zBase = pendingBase == null ? call(baseLogits) : await(pendingBase);
             zPost = zBase.add(zDelta);
         }
         NDArray nll = zPost.logSoftmax(1).gather(labels, 1).sum().neg(); //       Σ −log softmax(z_post)[label]
@@ -84,6 +98,29 @@ final class IvlLoss {
         }
         return new Loss(loss, new Sums(nll.getFloat(), absDelta == null ? 0 : absDelta.getFloat(),
                 batch.targetCount(), batch.length()));
+    }
+
+    private static NDArray await(Future<NDArray> pending) {
+        try {
+            NDArray z = pending.get();
+            NDScope.register(z); // now owned by the caller's scope
+            return z;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IvlException("interrupted while the base model ran", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IvlException("base model failed", e.getCause());
+        }
+    }
+
+    private static NDArray call(Callable<NDArray> c) {
+        try {
+            return c.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IvlException("base model failed", e);
+        }
     }
 
     /** 0 where row i may attend to row j (same sample, j ≤ i), −∞ elsewhere. */

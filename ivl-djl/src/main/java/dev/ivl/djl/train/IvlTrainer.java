@@ -24,6 +24,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Trains a value model by inverse value learning next to frozen base models (or a plain causal LM), and writes it
@@ -84,71 +86,88 @@ public final class IvlTrainer {
         try (LlamaModel value = LlamaModel.load(resuming ? checkpoint : config.valueInit(), options);
                 NDManager manager = NDManager.newBaseManager(value.device(), "PyTorch");
                 Bases bases = new Bases(config.bases(), options, totalSteps, value.vocabSize(), listener)) {
-            if (config.maxLength() > value.maxSequenceLength()) {
-                throw new InvalidParameterException("maxLength", config.maxLength(), "exceeds the context of "
-                        + config.valueInit() + " (" + value.maxSequenceLength() + " tokens)");
+            // the frozen base runs its forward pass on a worker thread, at the same time as the value model's
+            ExecutorService baseWorker = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ivl-train-base");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                return run(value, manager, bases, baseWorker, data, batcher, stepsPerEpoch, totalSteps, schedule,
+                        checkpoint, resuming, listener);
+            } finally {
+                baseWorker.shutdown();
             }
-            Map<String, NDArray> params = value.parameters();
-            params.values().forEach(p -> p.setRequiresGradient(true));
-            AdamW optimizer = new AdamW(params, manager, config.weightDecay());
-            int step = 0;
-            if (resuming) {
-                optimizer.load(checkpoint.resolve(OPTIMIZER_FILE));
-                step = readStep(checkpoint.resolve(STATE_FILE));
-                listener.onMessage("resuming from " + checkpoint + " at step " + step + " of " + totalSteps);
-            }
-            long start = System.nanoTime();
-            long tokensFed = 0;
-            long labelsSeen = 0;
-            double lastLoss = Double.NaN;
-            int firstStepOfEpoch = 0;
-            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                    List<PackedBatch> batches = batcher.epoch(epoch);
-                    int epochSteps = stepsPerEpoch.get(epoch);
-                    for (int s = Math.max(0, step - firstStepOfEpoch); s < epochSteps; s++) {
-                        List<PackedBatch> group = batches.subList(s * config.gradientAccumulation(),
-                                Math.min(batches.size(), (s + 1) * config.gradientAccumulation()));
-                        int labels = group.stream().mapToInt(PackedBatch::targetCount).sum();
-                        LlamaModel base = bases.forStep(step);
-                        double nll = 0;
-                        double abs = 0;
-                        for (PackedBatch batch : group) {
-                            IvlLoss.Sums sums = IvlLoss.backward(value, base, batch, config.lambda(), labels,
-                                    collector, manager);
-                            nll += sums.nllSum();
-                            abs += sums.absDeltaSum();
-                            tokensFed += sums.tokens();
-                        }
-                        optimizer.clipGradients(config.clipNorm());
-                        double lr = schedule.at(step);
-                        optimizer.step(lr);
-                        step++;
-                        labelsSeen += labels;
-                        double ce = nll / labels;
-                        double meanAbs = abs / ((double) labels * value.vocabSize());
-                        lastLoss = ce + config.lambda() * meanAbs;
-                        if (!Double.isFinite(lastLoss)) {
-                            throw new IvlException("training diverged at step " + step + ": loss is " + lastLoss
-                                    + " (lower the learning rate --lr " + config.learningRate() + ")");
-                        }
-                        double elapsed = (System.nanoTime() - start) / 1e9;
-                        listener.onStep(new StepReport(step, totalSteps, epoch, lastLoss, ce, meanAbs, lr, labelsSeen,
-                                tokensFed / elapsed, elapsed));
-                        if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < totalSteps) {
-                            writeCheckpoint(value, optimizer, checkpoint, step);
-                            listener.onMessage("checkpoint at step " + step + ": " + checkpoint);
-                        }
-                    }
-                    firstStepOfEpoch += epochSteps;
-                }
-            }
-            params.values().forEach(p -> p.setRequiresGradient(false));
-            value.save(config.out(), DataType.FLOAT32);
-            copyTokenizerFiles(config.valueInit(), config.out());
-            writeIvlJson(data, step);
-            return new TrainResult(config.out(), step, lastLoss, data.skipped());
         }
+    }
+
+    private TrainResult run(LlamaModel value, NDManager manager, Bases bases, ExecutorService baseWorker,
+            TrainingData data, Batcher batcher, List<Integer> stepsPerEpoch, int totalSteps,
+            LearningRateSchedule schedule, Path checkpoint, boolean resuming, TrainListener listener) {
+        if (config.maxLength() > value.maxSequenceLength()) {
+            throw new InvalidParameterException("maxLength", config.maxLength(), "exceeds the context of "
+                    + config.valueInit() + " (" + value.maxSequenceLength() + " tokens)");
+        }
+        Map<String, NDArray> params = value.parameters();
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        AdamW optimizer = new AdamW(params, manager, config.weightDecay());
+        int step = 0;
+        if (resuming) {
+            optimizer.load(checkpoint.resolve(OPTIMIZER_FILE));
+            step = readStep(checkpoint.resolve(STATE_FILE));
+            listener.onMessage("resuming from " + checkpoint + " at step " + step + " of " + totalSteps);
+        }
+        long start = System.nanoTime();
+        long tokensFed = 0;
+        long labelsSeen = 0;
+        double lastLoss = Double.NaN;
+        int firstStepOfEpoch = 0;
+        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                List<PackedBatch> batches = batcher.epoch(epoch);
+                int epochSteps = stepsPerEpoch.get(epoch);
+                for (int s = Math.max(0, step - firstStepOfEpoch); s < epochSteps; s++) {
+                    List<PackedBatch> group = batches.subList(s * config.gradientAccumulation(),
+                            Math.min(batches.size(), (s + 1) * config.gradientAccumulation()));
+                    int labels = group.stream().mapToInt(PackedBatch::targetCount).sum();
+                    LlamaModel base = bases.forStep(step);
+                    double nll = 0;
+                    double abs = 0;
+                    for (PackedBatch batch : group) {
+                        IvlLoss.Sums sums = IvlLoss.backward(value, base, batch, config.lambda(), labels,
+                                collector, manager, baseWorker);
+                        nll += sums.nllSum();
+                        abs += sums.absDeltaSum();
+                        tokensFed += sums.tokens();
+                    }
+                    optimizer.clipGradients(config.clipNorm());
+                    double lr = schedule.at(step);
+                    optimizer.step(lr);
+                    step++;
+                    labelsSeen += labels;
+                    double ce = nll / labels;
+                    double meanAbs = abs / ((double) labels * value.vocabSize());
+                    lastLoss = ce + config.lambda() * meanAbs;
+                    if (!Double.isFinite(lastLoss)) {
+                        throw new IvlException("training diverged at step " + step + ": loss is " + lastLoss
+                                + " (lower the learning rate --lr " + config.learningRate() + ")");
+                    }
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    listener.onStep(new StepReport(step, totalSteps, epoch, lastLoss, ce, meanAbs, lr, labelsSeen,
+                            tokensFed / elapsed, elapsed));
+                    if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < totalSteps) {
+                        writeCheckpoint(value, optimizer, checkpoint, step);
+                        listener.onMessage("checkpoint at step " + step + ": " + checkpoint);
+                    }
+                }
+                firstStepOfEpoch += epochSteps;
+            }
+        }
+        params.values().forEach(p -> p.setRequiresGradient(false));
+        value.save(config.out(), DataType.FLOAT32);
+        copyTokenizerFiles(config.valueInit(), config.out());
+        writeIvlJson(data, step);
+        return new TrainResult(config.out(), step, lastLoss, data.skipped());
     }
 
     /** The base models of a curriculum, loaded one at a time as the steps reach them. */

@@ -81,7 +81,7 @@ class IvlLossTest {
 
     static double packedLoss(double lambda) {
         try (NDScope scope = new NDScope()) {
-            return IvlLoss.compute(value, base, BATCH, lambda, BATCH.targetCount(), manager).value().getFloat();
+            return IvlLoss.compute(value, base, BATCH, lambda, BATCH.targetCount(), manager, null).value().getFloat();
         }
     }
 
@@ -107,7 +107,7 @@ class IvlLossTest {
         }
         try {
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                IvlLoss.backward(value, base, BATCH, lambda, BATCH.targetCount(), collector, manager);
+                IvlLoss.backward(value, base, BATCH, lambda, BATCH.targetCount(), collector, manager, null);
             }
             for (String name : names) {
                 NDArray p = params.get(name);
@@ -140,7 +140,7 @@ class IvlLossTest {
         params.values().forEach(p -> p.setRequiresGradient(true));
         try {
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                IvlLoss.backward(value, base, BATCH, 1, BATCH.targetCount(), collector, manager);
+                IvlLoss.backward(value, base, BATCH, 1, BATCH.targetCount(), collector, manager, null);
             }
             AdamW optimizer = new AdamW(params, manager, 0.1);
             optimizer.step(1e-2);
