@@ -1,6 +1,7 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /** Small tensor helpers shared by the LLaMA blocks. */
 final class Ops {
@@ -9,8 +10,24 @@ final class Ops {
     /**
      * {@code torch.nn.functional.linear(x, w)}: {@code x @ wᵀ}, with {@code w} in the checkpoint's
      * {@code [out, in]} layout.
+     *
+     * <p>A single row on the CPU (a decode step) is computed as a batched product over {@code n} equal blocks of
+     * {@code w}'s rows, {@code n} being the engine's intra-op threads: the engine runs the vector product of one
+     * row on one thread whatever its thread count, while it spreads a batch over its threads, so each thread then
+     * streams its share of the weights (about 1.5× faster on 2 cores). Each output is the same dot product either
+     * way.
      */
     static NDArray linear(NDArray x, NDArray w) {
+        long out = w.getShape().get(0);
+        if (x.getShape().get(0) == 1 && !x.getDevice().isGpu()) {
+            int n = JniUtils.getNumThreads();
+            if (n > 1 && out % n == 0) {
+                long in = w.getShape().get(1);
+                NDArray rows = x.reshape(1, 1, in).broadcast(n, 1, in); //       [n, 1, in], a view of x
+                NDArray blocks = w.reshape(n, out / n, in).transpose(0, 2, 1); // [n, in, out / n], a view of w
+                return rows.matMul(blocks).reshape(1, out); //                   [n, 1, out / n] → [1, out]
+            }
+        }
         return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
     }
 }

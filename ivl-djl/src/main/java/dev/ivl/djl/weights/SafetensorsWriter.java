@@ -32,8 +32,11 @@ import java.util.Objects;
  * to a multiple of 8 bytes, so every tensor is aligned to its element size.
  *
  * <p>Collect tensors with {@link #add} and write them with {@link #write(Path)}; nothing is copied before then, so
- * arrays must stay open and float arrays unchanged until {@code write} returns. The file is written next to its
- * destination and moved into place, so readers never see half a file.
+ * arrays must stay open and float arrays unchanged until {@code write} returns. Tensors too large to hold in memory
+ * can be streamed: {@link #add(String, long[], String, FloatSource)} takes a {@link FloatSource} that the writer
+ * asks for one chunk of elements at a time while it writes, so writing holds at most one chunk (1 MiB of stored
+ * bytes) of any such tensor. The file is written next to its destination and moved into place, so readers never
+ * see half a file.
  */
 public final class SafetensorsWriter {
     private static final int CHUNK_BYTES = 1 << 20;
@@ -105,24 +108,75 @@ public final class SafetensorsWriter {
      *     dtype is another
      */
     public SafetensorsWriter add(String name, float[] values, long[] shape, String dtype) {
+        Dtype type = floatType(name, dtype);
+        long elements = elements(name, shape);
+        if (elements != values.length) {
+            throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                    "must have as many elements as the " + values.length + " values");
+        }
+        put(name, new Entry(type, shape.clone(), null,
+                (offset, chunk, length) -> System.arraycopy(values, (int) offset, chunk, 0, length)));
+        return this;
+    }
+
+    /**
+     * Adds a tensor whose elements are produced while the file is written, chunk by chunk, in row-major order, and
+     * stored as {@code dtype} (rounded as by {@link #add(String, float[], long[], String)}). The writer asks for
+     * consecutive ranges from offset 0 to the end, each of at most 1 MiB once stored (2<sup>18</sup> F32 or
+     * 2<sup>19</sup> F16/BF16 elements), once per call of {@link #write(Path)}; it keeps no element after storing
+     * it.
+     *
+     * @param name the tensor name; not {@code __metadata__}, not already added
+     * @param shape the dimensions (empty for a scalar)
+     * @param dtype {@code "F32"}, {@code "F16"} or {@code "BF16"}
+     * @param source produces the elements
+     * @return this writer
+     * @throws InvalidParameterException if the name is taken or reserved, a dimension is negative, or the dtype is
+     *     another
+     */
+    public SafetensorsWriter add(String name, long[] shape, String dtype, FloatSource source) {
+        Dtype type = floatType(name, dtype);
+        elements(name, shape);
+        put(name, new Entry(type, shape.clone(), null, Objects.requireNonNull(source, "source")));
+        return this;
+    }
+
+    /** Produces the elements of a streamed tensor; see {@link #add(String, long[], String, FloatSource)}. */
+    @FunctionalInterface
+    public interface FloatSource {
+        /**
+         * Fills {@code chunk[0, length)} with the elements at row-major indices {@code [offset, offset + length)}.
+         *
+         * @param offset the index of the first element
+         * @param chunk the destination, at least {@code length} long
+         * @param length how many elements to produce, &gt; 0
+         */
+        void fill(long offset, float[] chunk, int length);
+    }
+
+    private static Dtype floatType(String name, String dtype) {
         Dtype type = Dtype.parse(dtype);
         if (type == null || !type.isLoadableFloat()) {
             throw new InvalidParameterException("dtype of tensor '" + name + "'", dtype, "must be F32, F16 or BF16");
         }
+        return type;
+    }
+
+    private static long elements(String name, long[] shape) {
         long elements = 1;
         for (long dim : shape) {
             if (dim < 0) {
                 throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
                         "must not have negative dimensions");
             }
-            elements *= dim;
+            try {
+                elements = Math.multiplyExact(elements, dim);
+            } catch (ArithmeticException e) {
+                throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                        "has more elements than a file can hold");
+            }
         }
-        if (elements != values.length) {
-            throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
-                    "must have as many elements as the " + values.length + " values");
-        }
-        put(name, new Entry(type, shape.clone(), null, values));
-        return this;
+        return elements;
     }
 
     /**
@@ -212,18 +266,18 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** One tensor to write: from an engine array or from Java floats. */
+    /** One tensor to write: from an engine array or from a source of Java floats. */
     private static final class Entry {
         final Dtype dtype;
         final long[] shape;
         final NDArray array;
-        final float[] values;
+        final FloatSource source;
 
-        Entry(Dtype dtype, long[] shape, NDArray array, float[] values) {
+        Entry(Dtype dtype, long[] shape, NDArray array, FloatSource source) {
             this.dtype = dtype;
             this.shape = shape;
             this.array = array;
-            this.values = values;
+            this.source = source;
         }
 
         long byteSize() {
@@ -264,10 +318,13 @@ public final class SafetensorsWriter {
 
         private void writeValues(FileChannel out) throws IOException {
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            int i = 0;
-            while (i < values.length) {
+            long total = byteSize() / dtype.bytes();
+            float[] values = new float[(int) Math.min(total, CHUNK_BYTES / dtype.bytes())];
+            for (long offset = 0; offset < total; ) {
+                int n = (int) Math.min(values.length, total - offset);
+                source.fill(offset, values, n);
                 chunk.clear();
-                for (; i < values.length && chunk.hasRemaining(); i++) {
+                for (int i = 0; i < n; i++) {
                     switch (dtype) {
                         case F32 -> chunk.putFloat(values[i]);
                         case F16 -> chunk.putShort(HalfFloats.floatToF16(values[i]));
@@ -275,6 +332,7 @@ public final class SafetensorsWriter {
                     }
                 }
                 writeFully(out, chunk.flip());
+                offset += n;
             }
         }
     }

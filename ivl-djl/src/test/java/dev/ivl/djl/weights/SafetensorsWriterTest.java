@@ -153,6 +153,80 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void streamedTensorsAreAskedForConsecutiveBoundedChunksAndRoundTrip() {
+        // 600,001 elements: more than one chunk in either stored type, and not a multiple of a chunk
+        int n = 600_001;
+        long[] fullShape = {n};
+        List<long[]> calls32 = new java.util.ArrayList<>();
+        List<long[]> calls16 = new java.util.ArrayList<>();
+        Path file = tmp.resolve("streamed.safetensors");
+        new SafetensorsWriter()
+                .add("s32", fullShape, "F32", recording(calls32))
+                .add("s16", new long[] {1, n}, "F16", recording(calls16))
+                .add("empty", new long[] {0, 7}, "F32", (offset, chunk, length) -> {
+                    throw new AssertionError("asked for elements of an empty tensor");
+                })
+                .write(file);
+        assertChunks(calls32, n, 1 << 18);
+        assertChunks(calls16, n, 1 << 19);
+        RawSafetensors raw = RawSafetensors.read(file);
+        assertArrayEquals(new long[] {n}, raw.entries.get("s32").shape());
+        assertArrayEquals(new long[] {1, n}, raw.entries.get("s16").shape());
+        float[] f32 = raw.floats("s32");
+        float[] f16 = raw.floats("s16");
+        for (int i = 0; i < n; i++) {
+            float want = value(i);
+            if (f32[i] != want) {
+                throw new AssertionError("F32 element " + i + ": " + f32[i] + " != " + want);
+            }
+            // exact in binary16 too
+            if (f16[i] != want) {
+                throw new AssertionError("F16 element " + i + ": " + f16[i] + " != " + want);
+            }
+        }
+        assertEquals(0, raw.floats("empty").length);
+    }
+
+    /** An element value that is distinct for neighbours and exact in binary16. */
+    private static float value(long i) {
+        return (i % 2047) / 8f - 128f; // multiples of 1/8 in [-128, 128): 11 significant bits at most
+    }
+
+    private static SafetensorsWriter.FloatSource recording(List<long[]> calls) {
+        return (offset, chunk, length) -> {
+            calls.add(new long[] {offset, length, chunk.length});
+            for (int k = 0; k < length; k++) {
+                chunk[k] = value(offset + k);
+            }
+        };
+    }
+
+    private static void assertChunks(List<long[]> calls, long total, int maxChunk) {
+        long next = 0;
+        for (long[] call : calls) {
+            assertEquals(next, call[0], "ranges are consecutive from 0");
+            assertTrue(call[1] > 0 && call[1] <= maxChunk && call[2] <= maxChunk, "chunk " + call[1] + " of buffer "
+                    + call[2] + " within " + maxChunk);
+            next += call[1];
+        }
+        assertEquals(total, next, "every element asked for once");
+    }
+
+    @Test
+    void invalidStreamedTensorsAreRejectedWhenAdded() {
+        SafetensorsWriter.FloatSource zeros = (offset, chunk, length) -> { };
+        SafetensorsWriter writer = new SafetensorsWriter().add("x", new long[] {2}, "F32", zeros);
+        assertMessage(assertThrows(InvalidParameterException.class,
+                () -> writer.add("x", new long[] {1}, "F16", zeros)), "x", "already added");
+        assertMessage(assertThrows(InvalidParameterException.class,
+                () -> writer.add("y", new long[] {3, -1}, "F32", zeros)), "tensor 'y'", "negative");
+        assertMessage(assertThrows(InvalidParameterException.class,
+                () -> writer.add("y", new long[] {1L << 40, 1L << 40}, "F32", zeros)), "tensor 'y'", "more elements");
+        assertMessage(assertThrows(InvalidParameterException.class,
+                () -> writer.add("y", new long[] {1}, "U8", zeros)), "tensor 'y'", "U8");
+    }
+
+    @Test
     void anExistingFileIsReplaced() {
         Path file = tmp.resolve("again.safetensors");
         new SafetensorsWriter().add("x", new float[] {1, 2}, new long[] {2}, "F32").write(file);

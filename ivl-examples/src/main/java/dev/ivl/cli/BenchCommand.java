@@ -1,0 +1,102 @@
+package dev.ivl.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import dev.ivl.core.IvlException;
+import dev.ivl.djl.llama.LlamaConfig;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.examples.bench.DecodeBench;
+import dev.ivl.examples.bench.MatmulFloor;
+import dev.ivl.fixtures.RandomCheckpoint;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Benchmarks decoding: prefill, decode latency, and the matrix-product floor of a decode step, in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Benchmark LLaMA decoding: prefill tokens/s, decode ms/token, and the matrix products of one "
+                + "decode step alone (the memory-bandwidth floor on CPU), with interleaved repetitions and medians.")
+final class BenchCommand implements Callable<Integer> {
+    @ArgGroup(multiplicity = "1")
+    Weights weights;
+
+    static final class Weights {
+        @Option(names = "--model", description = "a Hugging Face checkpoint folder")
+        Path model;
+
+        @Option(names = "--random", paramLabel = "SHAPE",
+                description = "random weights of a named shape (tinyllama-1.1b, llama2-7b, cpu-base, cpu-value, "
+                        + "tiny) or of a config.json file; written once to --cache")
+        String random;
+    }
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of random weights and prompt (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--cache", description = "folder of random checkpoints (default: <java.io.tmpdir>/ivl-random-checkpoints)")
+    Path cache;
+
+    @Option(names = "--storage", defaultValue = "f16", description = "how random weights are stored on disk: f16 or f32 (default: ${DEFAULT-VALUE})")
+    String storage;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--prompt-tokens", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+    int promptTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "64", description = "decode steps per repetition (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Option(names = "--repetitions", defaultValue = "5", description = "default: ${DEFAULT-VALUE}")
+    int repetitions;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "uncounted repetitions first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: the cores)")
+    Integer threads;
+
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Cli.configureThreads(threads, 1); // before anything starts the engine, which reads it once
+        DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed);
+        Path dir;
+        String source;
+        if (weights.model != null) {
+            dir = weights.model;
+            source = dir.toAbsolutePath().toString();
+        } else {
+            LlamaConfig shape = RandomCheckpoint.resolveShape(weights.random);
+            boolean named = RandomCheckpoint.shapeNames().contains(weights.random);
+            RandomCheckpoint.Storage stored = RandomCheckpoint.Storage.parse(storage);
+            Path cacheDir = cache != null ? cache : Path.of(System.getProperty("java.io.tmpdir"), "ivl-random-checkpoints");
+            System.err.printf(Locale.ROOT, "ivl bench: random checkpoint %s (%.2f B parameters) in %s ...%n",
+                    weights.random, RandomCheckpoint.parameterCount(shape) / 1e9, cacheDir);
+            dir = RandomCheckpoint.materialize(shape, named ? weights.random : "custom", seed, stored, cacheDir);
+            source = "random " + weights.random + ", seed " + seed + ", stored " + stored.name().toLowerCase(Locale.ROOT)
+                    + " (" + dir + ")";
+        }
+        System.err.println("ivl bench: loading " + dir + " ...");
+        try (LlamaModel model = LlamaModel.load(dir, modelOptions.toLoadOptions());
+                MatmulFloor floor = new MatmulFloor(dir, model.config(), model.device(), model.dtype())) {
+            String wanted = System.getProperty(Cli.THREADS_PROPERTY);
+            int engineThreads = JniUtils.getNumThreads();
+            if (!wanted.equals(Integer.toString(engineThreads))) {
+                throw new IvlException("intra-op threads " + wanted + " did not take effect: the engine runs "
+                        + engineThreads + " (it started before the setting was made)");
+            }
+            System.err.printf(Locale.ROOT, "ivl bench: %d + %d warm-up repetitions of prompt %d, %d new tokens ...%n",
+                    repetitions, warmup, promptTokens, newTokens);
+            DecodeBench.Result result = DecodeBench.run(model, floor, settings, source);
+            System.out.print(json ? result.toJson() + "\n" : result.toText());
+        }
+        return 0;
+    }
+}
