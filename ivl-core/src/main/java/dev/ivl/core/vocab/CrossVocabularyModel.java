@@ -79,11 +79,6 @@ public final class CrossVocabularyModel implements LanguageModel {
         return sampledTokenizer;
     }
 
-    /** @return the vocabulary tokens are sampled from */
-    public SamplingVocabulary sampling() {
-        return sampling;
-    }
-
     /** @return the number of logits per step: the sampling model's vocabulary size */
     @Override
     public int vocabSize() {

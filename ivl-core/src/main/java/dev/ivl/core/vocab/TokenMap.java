@@ -16,6 +16,8 @@ public final class TokenMap {
     private final int[] columnIndices;
     private final float[] weights;
     private final boolean[] columnReached;
+    /** The rows that have entries, ascending: the products skip the others. */
+    private final int[] nonEmptyRows;
 
     /**
      * @param rows the base vocabulary size
@@ -41,6 +43,8 @@ public final class TokenMap {
         for (int c : columnIndices) {
             columnReached[c] = true;
         }
+        this.nonEmptyRows = java.util.stream.IntStream.range(0, rows).filter(r -> rowStart[r + 1] > rowStart[r])
+                .toArray();
     }
 
     /**
@@ -119,7 +123,7 @@ public final class TokenMap {
         checkLength("z", z, rows);
         checkLength("out", out, columns);
         Arrays.fill(out, 0, columns, 0f);
-        for (int r = 0; r < rows; r++) {
+        for (int r : nonEmptyRows) {
             float zr = z[r];
             for (int k = rowStart[r], end = rowStart[r + 1]; k < end; k++) {
                 out[columnIndices[k]] += zr * weights[k];
@@ -136,7 +140,8 @@ public final class TokenMap {
     public void multiplyTransposed(float[] y, float[] out) {
         checkLength("y", y, columns);
         checkLength("out", out, rows);
-        for (int r = 0; r < rows; r++) {
+        Arrays.fill(out, 0, rows, 0f);
+        for (int r : nonEmptyRows) {
             float sum = 0f;
             for (int k = rowStart[r], end = rowStart[r + 1]; k < end; k++) {
                 sum += y[columnIndices[k]] * weights[k];

@@ -27,7 +27,6 @@ final class TokenSync {
     private int size;
     private boolean spelled;
     private long windowEncodes;
-    private long fullEncodes;
 
     /**
      * @param tokenizer the tokenizer whose encoding is kept
@@ -59,7 +58,6 @@ final class TokenSync {
                 return replace(anchor, ids, newEnds);
             }
         }
-        fullEncodes++;
         int[] ids = tokenizer.encode(new String(text, 0, length, StandardCharsets.UTF_8), false);
         int[] newEnds = bytes == null ? null : spell(ids, text, 0, length, bytes.profile().prefixSpace());
         spelled = newEnds != null;
@@ -84,11 +82,6 @@ final class TokenSync {
     /** @return how often a window, not the whole text, was encoded */
     long windowEncodes() {
         return windowEncodes;
-    }
-
-    /** @return how often the whole text was encoded */
-    long fullEncodes() {
-        return fullEncodes;
     }
 
     /** Replaces the tokens from {@code at} on; returns the length of the common prefix of old and new tokens. */

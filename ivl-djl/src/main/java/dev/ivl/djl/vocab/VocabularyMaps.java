@@ -59,14 +59,6 @@ public final class VocabularyMaps {
     }
 
     /**
-     * @param tokenizer a tokenizer
-     * @return its identity for a map file: file name, SHA-256 of its {@code tokenizer.json}, size, marker
-     */
-    public static VocabularyAlignment.Tokenizer describe(HfTokenizer tokenizer) {
-        return describe(tokenizer, TokenizerProfile.detect(tokenizer));
-    }
-
-    /**
      * Reads a map file and checks that it was built for these tokenizers.
      *
      * @param file the map file
@@ -82,15 +74,8 @@ public final class VocabularyMaps {
         return alignment;
     }
 
-    /**
-     * @param alignment an alignment
-     * @param base the base tokenizer it is to be used with
-     * @param value the value tokenizer it is to be used with
-     * @param source where the alignment came from, for messages
-     * @throws InvalidInputException naming both tokenizers and hashes if either differs from the one the map was
-     *     built for
-     */
-    public static void checkBuiltFor(VocabularyAlignment alignment, HfTokenizer base, HfTokenizer value,
+    /** Refuses an alignment built for other tokenizers, naming both files and hashes. */
+    private static void checkBuiltFor(VocabularyAlignment alignment, HfTokenizer base, HfTokenizer value,
             Path source) {
         String baseSha = sha256(base.source());
         String valueSha = sha256(value.source());
@@ -132,6 +117,7 @@ public final class VocabularyMaps {
         }
     }
 
+    /** @return the tokenizer's identity for a map file: file name, SHA-256 of its file, size, marker */
     private static VocabularyAlignment.Tokenizer describe(HfTokenizer tokenizer, TokenizerProfile profile) {
         return new VocabularyAlignment.Tokenizer(tokenizer.source().getFileName().toString(),
                 sha256(tokenizer.source()), tokenizer.vocabSize(), profile.marker());
