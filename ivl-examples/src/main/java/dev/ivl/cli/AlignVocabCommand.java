@@ -80,7 +80,8 @@ final class AlignVocabCommand implements Callable<Integer> {
         if (threadCount < 1) {
             throw new InvalidParameterException("--threads", threadCount, "must be at least 1");
         }
-        int limit = maxTexts == null ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, (long) maxTexts + evalTexts);
+        int limit = maxTexts == null ? Integer.MAX_VALUE
+                : (int) Math.min(Integer.MAX_VALUE, (long) maxTexts + evalTexts);
         List<String> texts = CorpusTexts.read(corpus, limit, jsonlFields);
         if (texts.size() <= evalTexts) {
             throw new InvalidInputException("the corpus has " + texts.size() + " texts: too few to hold out "

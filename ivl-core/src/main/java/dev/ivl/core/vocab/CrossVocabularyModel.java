@@ -172,8 +172,9 @@ public final class CrossVocabularyModel implements LanguageModel {
         public CrossVocabularyModel build() {
             if (map.rows() != baseTokenizer.vocabSize() || map.columns() != valueTokenizer.vocabSize()) {
                 throw new InvalidInputException("the token map is " + map.rows() + " x " + map.columns()
-                        + " but the base tokenizer has " + baseTokenizer.vocabSize() + " tokens and the value tokenizer "
-                        + valueTokenizer.vocabSize() + ": the map was built for other tokenizers");
+                        + " but the base tokenizer has " + baseTokenizer.vocabSize()
+                        + " tokens and the value tokenizer " + valueTokenizer.vocabSize()
+                        + ": the map was built for other tokenizers");
             }
             checkModel("base", base, baseTokenizer);
             checkModel("value", value, valueTokenizer);

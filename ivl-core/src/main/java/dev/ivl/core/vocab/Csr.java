@@ -20,8 +20,8 @@ final class Csr {
             throw new InvalidInputException(what + ": negative shape " + rows + " x " + columns);
         }
         if (rowStart.length != rows + 1) {
-            throw new InvalidInputException(what + ": row_start has " + rowStart.length + " entries, expected rows + 1 = "
-                    + (rows + 1));
+            throw new InvalidInputException(what + ": row_start has " + rowStart.length
+                    + " entries, expected rows + 1 = " + (rows + 1));
         }
         if (columnIndices.length != entries) {
             throw new InvalidInputException(what + ": " + columnIndices.length + " column indices but " + entries
@@ -38,8 +38,8 @@ final class Csr {
             for (int k = rowStart[r]; k < rowStart[r + 1]; k++) {
                 int c = columnIndices[k];
                 if (c < 0 || c >= columns) {
-                    throw new InvalidInputException(what + ": row " + r + " has column " + c + ", outside [0, " + columns
-                            + ")");
+                    throw new InvalidInputException(what + ": row " + r + " has column " + c + ", outside [0, "
+                            + columns + ")");
                 }
                 if (k > rowStart[r] && c <= columnIndices[k - 1]) {
                     throw new InvalidInputException(what + ": columns of row " + r + " are not strictly increasing");

@@ -1,5 +1,7 @@
 package dev.ivl.core.vocab;
 
+import dev.ivl.core.InvalidInputException;
+
 /**
  * Dynamic time warping of two token sequences: the monotone path from the first pair to the last whose summed
  * {@link EditCost} is least, moving one step at a time along either sequence or both. Where paths tie, the
@@ -24,7 +26,7 @@ final class Dtw {
         int m = b.length;
         long cells = (long) n * m;
         if (cells > Integer.MAX_VALUE - 8) {
-            throw new dev.ivl.core.InvalidInputException("sequences of " + n + " and " + m + " tokens are too long to align");
+            throw new InvalidInputException("sequences of " + n + " and " + m + " tokens are too long to align");
         }
         if (table.length < cells) {
             table = new float[(int) Math.max(cells, table.length * 2L)];
