@@ -1,5 +1,7 @@
 package dev.ivl.core.vocab;
 
+import java.util.Arrays;
+
 /**
  * The byte-to-character table of byte-level BPE (GPT-2's {@code bytes_to_unicode}): printable Latin-1 bytes
  * ({@code !}–{@code ~}, {@code ¡}–{@code ¬}, {@code ®}–{@code ÿ}) stand for themselves, the other 68 bytes for the
@@ -11,7 +13,7 @@ final class ByteLevel {
     private static final short[] BYTE_OF_CHAR = new short[512];
 
     static {
-        java.util.Arrays.fill(BYTE_OF_CHAR, (short) -1);
+        Arrays.fill(BYTE_OF_CHAR, (short) -1);
         int next = 256;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

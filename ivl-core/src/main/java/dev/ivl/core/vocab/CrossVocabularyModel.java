@@ -8,7 +8,6 @@ import dev.ivl.core.model.Session;
 import dev.ivl.core.model.ValueModel;
 import dev.ivl.core.text.IncrementalDecoder;
 import dev.ivl.core.text.TextTokenizer;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,6 +1,7 @@
 package dev.ivl.core.vocab;
 
 import dev.ivl.core.InvalidInputException;
+import java.util.Arrays;
 
 /**
  * How often each base token was aligned with each value token: a sparse |V_base| × |V_value| matrix of positive
@@ -65,7 +66,7 @@ public final class PairCounts {
      * @return the count of that pair, 0 if none
      */
     public int count(int row, int column) {
-        int k = java.util.Arrays.binarySearch(columnIndices, rowStart[row], rowStart[row + 1], column);
+        int k = Arrays.binarySearch(columnIndices, rowStart[row], rowStart[row + 1], column);
         return k >= 0 ? counts[k] : 0;
     }
 

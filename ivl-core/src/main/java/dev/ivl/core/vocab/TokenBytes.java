@@ -3,6 +3,7 @@ package dev.ivl.core.vocab;
 import dev.ivl.core.text.TextTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The bytes each token of a vocabulary stands for, read from its token strings under the tokenizer's
@@ -52,7 +53,7 @@ public final class TokenBytes {
             full[id] = fallback >= 0 ? new byte[] {(byte) fallback} : bytes(token, profile);
             boolean marked = !marker.isEmpty() && token.startsWith(marker) && full[id].length > 0
                     && full[id][0] == ' ';
-            normalized[id] = marked ? java.util.Arrays.copyOfRange(full[id], 1, full[id].length) : full[id];
+            normalized[id] = marked ? Arrays.copyOfRange(full[id], 1, full[id].length) : full[id];
         }
         return new TokenBytes(profile, full, normalized, byteFallback);
     }

@@ -2,6 +2,7 @@ package dev.ivl.core.vocab;
 
 import dev.ivl.core.InvalidInputException;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * The token alignment matrix W, |V_base| × |V_value|, sparse in compressed sparse row form (rows are base tokens):
@@ -43,7 +44,7 @@ public final class TokenMap {
         for (int c : columnIndices) {
             columnReached[c] = true;
         }
-        this.nonEmptyRows = java.util.stream.IntStream.range(0, rows).filter(r -> rowStart[r + 1] > rowStart[r])
+        this.nonEmptyRows = IntStream.range(0, rows).filter(r -> rowStart[r + 1] > rowStart[r])
                 .toArray();
     }
 

@@ -2,6 +2,7 @@ package dev.ivl.core.vocab;
 
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +60,7 @@ public record VocabularyAlignment(Tokenizer base, Tokenizer value, Corpus corpus
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(corpus, "corpus");
         checkShape("counts", counts.rows(), counts.columns(), base, value);
-        maps = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(maps));
+        maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps));
         for (Map.Entry<Normalization, TokenMap> e : maps.entrySet()) {
             checkShape(e.getKey() + " map", e.getValue().rows(), e.getValue().columns(), base, value);
         }
