@@ -6,6 +6,7 @@ import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.examples.bench.DecodeBench;
 import dev.ivl.examples.bench.MatmulFloor;
+import dev.ivl.examples.bench.PairBench;
 import dev.ivl.fixtures.RandomCheckpoint;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -24,12 +25,24 @@ final class BenchCommand implements Callable<Integer> {
     Weights weights;
 
     static final class Weights {
-        @Option(names = "--model", description = "a Hugging Face checkpoint folder")
+        @Option(names = {"--model", "--base"}, description = "a Hugging Face checkpoint folder (the base with --value)")
         Path model;
 
         @Option(names = "--random", paramLabel = "SHAPE",
                 description = "random weights of a named shape (tinyllama-1.1b, llama2-7b, cpu-base, cpu-value, "
                         + "tiny) or of a config.json file; written once to --cache")
+        String random;
+    }
+
+    @ArgGroup(multiplicity = "0..1")
+    ValueWeights value;
+
+    static final class ValueWeights {
+        @Option(names = "--value", description = "a value model folder: benchmark base alone, value alone, "
+                + "sequential and concurrent combined decoding")
+        Path model;
+
+        @Option(names = "--value-random", paramLabel = "SHAPE", description = "a value model of random weights")
         String random;
     }
 
@@ -65,23 +78,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Cli.configureThreads(threads, 1); // before anything starts the engine, which reads it once
+        // before anything starts the engine, which reads it once; with --value the cores are shared by two models
+        Cli.configureThreads(threads, value == null ? 1 : 2);
         DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed);
-        Path dir;
-        String source;
-        if (weights.model != null) {
-            dir = weights.model;
-            source = dir.toAbsolutePath().toString();
-        } else {
-            LlamaConfig shape = RandomCheckpoint.resolveShape(weights.random);
-            boolean named = RandomCheckpoint.shapeNames().contains(weights.random);
-            RandomCheckpoint.Storage stored = RandomCheckpoint.Storage.parse(storage);
-            Path cacheDir = cache != null ? cache : Path.of(System.getProperty("java.io.tmpdir"), "ivl-random-checkpoints");
-            System.err.printf(Locale.ROOT, "ivl bench: random checkpoint %s (%.2f B parameters) in %s ...%n",
-                    weights.random, RandomCheckpoint.parameterCount(shape) / 1e9, cacheDir);
-            dir = RandomCheckpoint.materialize(shape, named ? weights.random : "custom", seed, stored, cacheDir);
-            source = "random " + weights.random + ", seed " + seed + ", stored " + stored.name().toLowerCase(Locale.ROOT)
-                    + " (" + dir + ")";
+        String[] resolved = resolve(weights.model, weights.random);
+        Path dir = Path.of(resolved[0]);
+        String source = resolved[1];
+        if (value != null) {
+            return pair(dir, resolve(value.model, value.random), settings);
         }
         System.err.println("ivl bench: loading " + dir + " ...");
         try (LlamaModel model = LlamaModel.load(dir, modelOptions.toLoadOptions());
@@ -95,6 +99,37 @@ final class BenchCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "ivl bench: %d + %d warm-up repetitions of prompt %d, %d new tokens ...%n",
                     repetitions, warmup, promptTokens, newTokens);
             DecodeBench.Result result = DecodeBench.run(model, floor, settings, source);
+            System.out.print(json ? result.toJson() + "\n" : result.toText());
+        }
+        return 0;
+    }
+
+    /** @return {folder, description} of a checkpoint given as a folder or as a random shape (materialized once) */
+    private String[] resolve(Path model, String random) {
+        if (model != null) {
+            return new String[] {model.toString(), model.toAbsolutePath().toString()};
+        } else {
+            LlamaConfig shape = RandomCheckpoint.resolveShape(random);
+            boolean named = RandomCheckpoint.shapeNames().contains(random);
+            RandomCheckpoint.Storage stored = RandomCheckpoint.Storage.parse(storage);
+            Path cacheDir = cache != null ? cache : Path.of(System.getProperty("java.io.tmpdir"), "ivl-random-checkpoints");
+            System.err.printf(Locale.ROOT, "ivl bench: random checkpoint %s (%.2f B parameters) in %s ...%n",
+                    random, RandomCheckpoint.parameterCount(shape) / 1e9, cacheDir);
+            Path dir = RandomCheckpoint.materialize(shape, named ? random : "custom", seed, stored, cacheDir);
+            String source = "random " + random + ", seed " + seed + ", stored " + stored.name().toLowerCase(Locale.ROOT)
+                    + " (" + dir + ")";
+            return new String[] {dir.toString(), source};
+        }
+    }
+
+    private int pair(Path baseDir, String[] valueResolved, DecodeBench.Settings settings) {
+        double before = PairBench.status("VmRSS");
+        System.err.println("ivl bench: loading " + baseDir + " and " + valueResolved[0] + " ...");
+        try (LlamaModel base = LlamaModel.load(baseDir, modelOptions.toLoadOptions());
+                LlamaModel valueModel = LlamaModel.load(Path.of(valueResolved[0]), modelOptions.toLoadOptions())) {
+            System.err.printf(Locale.ROOT, "ivl bench: %d + %d warm-up repetitions of 4 modes ...%n", repetitions,
+                    warmup);
+            PairBench.Result result = PairBench.run(base, valueModel, settings, before);
             System.out.print(json ? result.toJson() + "\n" : result.toText());
         }
         return 0;
