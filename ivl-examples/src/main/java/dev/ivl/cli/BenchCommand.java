@@ -60,13 +60,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: the cores)")
     Integer threads;
 
+    @Option(names = "--redo-disturbed",
+            description = "run a repetition again when other processes used more than 0.2 core during it "
+                    + "(at most 2 x --repetitions times)")
+    boolean redoDisturbed;
+
     @Option(names = "--json", description = "print the report as JSON")
     boolean json;
 
     @Override
     public Integer call() {
         Cli.configureThreads(threads, 1); // before anything starts the engine, which reads it once
-        DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed);
+        DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed,
+                redoDisturbed);
         Path dir;
         String source;
         if (weights.model != null) {
