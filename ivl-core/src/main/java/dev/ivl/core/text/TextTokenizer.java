@@ -1,5 +1,7 @@
 package dev.ivl.core.text;
 
+import java.util.OptionalInt;
+
 /** Turns text into token ids and back. Implementations are thread-safe. */
 public interface TextTokenizer {
     /** @return the number of ids the tokenizer can produce */
@@ -35,6 +37,23 @@ public interface TextTokenizer {
     /** @return the ids that end a generation by default (end of sequence, end of turn); may be empty */
     default int[] eosTokenIds() {
         return new int[0];
+    }
+
+    /** @return the beginning-of-sequence id, if the tokenizer has one; empty by default */
+    default OptionalInt bosTokenId() {
+        return OptionalInt.empty();
+    }
+
+    /**
+     * The token's string as the vocabulary spells it, word-prefix marker and byte notation included (e.g.
+     * {@code ▁Hello}, {@code ĠHello}, {@code <0xE2>}). Vocabulary alignment needs it.
+     *
+     * @param id a token id in {@code [0, vocabSize)}
+     * @return the string, or null if no token has this id or the tokenizer does not expose token strings (the
+     *     default)
+     */
+    default String tokenString(int id) {
+        return null;
     }
 
     /** @return a new decoder that turns a stream of ids into complete UTF-8 text pieces */

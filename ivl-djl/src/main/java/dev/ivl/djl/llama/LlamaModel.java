@@ -9,15 +9,24 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.model.BaseModel;
 import dev.ivl.core.model.ValueModel;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import dev.ivl.djl.weights.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import ai.djl.ndarray.NDScope;
+import dev.ivl.djl.weights.SafetensorsWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A LLaMA-architecture causal language model ({@code LlamaForCausalLM}: LLaMA 1–3, Llama 2, TinyLlama, CodeLlama)
@@ -219,13 +228,119 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         int t = (int) ids.getShape().get(0);
         NDArray h = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
         NDArray mask = t == 1 ? null : causalMask(ids.getManager(), position, t); // embed_tokens(input_ids)
+        NDArray[] rotation = rope.tables(position, t); // cos, sin of the chunk's positions, shared by every layer
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, position, cache, i, rope, mask);
+            h = layers.get(i).forward(h, position, cache, i, rotation, mask);
         }
         if (!allRows && t > 1) {
             h = h.get(new NDIndex().addSliceDim(t - 1, t)); // only the last position's logits are needed
         }
         return Ops.linear(norm.forward(h), lmHead); //         lm_head(norm(hidden_states))
+    }
+
+    /**
+     * Logits at selected rows of a packed training row: several samples concatenated, each with its own positions
+     * and attending only to itself. No cache; differentiable when the weights require gradients.
+     *
+     * @param ids int64 token ids {@code [T]}
+     * @param positions int64 position of each token within its sample {@code [T]}
+     * @param maxPosition the largest position
+     * @param mask {@code [T, T]}: 0 where row i may attend to row j (same sample, j ≤ i), −∞ elsewhere
+     * @param rows int64 indices of the rows whose logits are wanted {@code [R]}
+     * @return logits {@code [R, vocabSize]}
+     */
+    public NDArray forwardPacked(NDArray ids, NDArray positions, int maxPosition, NDArray mask, NDArray rows) {
+        if (maxPosition >= maxSequenceLength) {
+            throw new InvalidInputException("position " + maxPosition + " is beyond the model's context of "
+                    + maxSequenceLength);
+        }
+        NDArray h = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDArray[] rotation = rope.tablesAt(positions, maxPosition);
+        for (DecoderLayer layer : layers) {
+            h = layer.forwardPacked(h, rotation, mask);
+        }
+        return Ops.linear(norm.forward(h.get(rows)), lmHead); // RMSNorm is per row: pick the rows first
+    }
+
+    /**
+     * The weights, by name, each array once (a tied lm_head is the embedding). Fused projections are named
+     * {@code ….self_attn.qkv_proj.weight} (q, k, v rows stacked) and {@code ….mlp.gate_up_proj.weight}. For training:
+     * a trainer may mark them as requiring gradients and update them in place.
+     *
+     * @return the parameters in a fixed order
+     */
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        params.put("model.embed_tokens.weight", embedTokens);
+        for (int i = 0; i < layers.size(); i++) {
+            String p = "model.layers." + i + ".";
+            DecoderLayer layer = layers.get(i);
+            params.put(p + "input_layernorm.weight", layer.inputNorm().weight());
+            params.put(p + "self_attn.qkv_proj.weight", layer.attention().qkv());
+            params.put(p + "self_attn.o_proj.weight", layer.attention().out());
+            params.put(p + "post_attention_layernorm.weight", layer.postAttentionNorm().weight());
+            params.put(p + "mlp.gate_up_proj.weight", layer.mlp().gateUp());
+            params.put(p + "mlp.down_proj.weight", layer.mlp().down());
+        }
+        params.put("model.norm.weight", norm.weight());
+        if (lmHead != embedTokens) {
+            params.put("lm_head.weight", lmHead);
+        }
+        return params;
+    }
+
+    /**
+     * Writes the model as a standard Hugging Face {@code LlamaForCausalLM} folder: {@code config.json} and
+     * {@code model.safetensors} with the checkpoint's own tensor names (fused projections split back), loadable by
+     * transformers and by {@link #load}.
+     *
+     * @param dir the folder, created if needed
+     * @param storage FLOAT32 or FLOAT16
+     */
+    public void save(Path dir, DataType storage) {
+        if (storage != DataType.FLOAT32 && storage != DataType.FLOAT16) {
+            throw new InvalidParameterException("storage", storage, "must be float32 or float16");
+        }
+        LlamaConfig c = config;
+        LlamaConfig saved = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(),
+                c.ropeScaling(), c.maxPositionEmbeddings(), c.tieWordEmbeddings(), c.bosTokenId(), c.eosTokenIds(),
+                storage == DataType.FLOAT16 ? "float16" : "float32");
+        int d = c.headDim();
+        long q = (long) c.numAttentionHeads() * d;
+        long kv = (long) c.numKeyValueHeads() * d;
+        long ffn = c.intermediateSize();
+        try (NDScope scope = new NDScope()) {
+            SafetensorsWriter writer = new SafetensorsWriter();
+            for (Map.Entry<String, NDArray> e : parameters().entrySet()) {
+                String name = e.getKey();
+                NDArray w = e.getValue();
+                if (name.endsWith("qkv_proj.weight")) {
+                    String p = name.substring(0, name.length() - "qkv_proj.weight".length());
+                    writer.add(p + "q_proj.weight", rows(w, 0, q, storage));
+                    writer.add(p + "k_proj.weight", rows(w, q, q + kv, storage));
+                    writer.add(p + "v_proj.weight", rows(w, q + kv, q + 2 * kv, storage));
+                } else if (name.endsWith("gate_up_proj.weight")) {
+                    String p = name.substring(0, name.length() - "gate_up_proj.weight".length());
+                    writer.add(p + "gate_proj.weight", rows(w, 0, ffn, storage));
+                    writer.add(p + "up_proj.weight", rows(w, ffn, 2 * ffn, storage));
+                } else {
+                    writer.add(name, w.toType(storage, false).stopGradient());
+                }
+            }
+            writer.putMetadata("format", "pt");
+            writer.write(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
+        }
+        Path configFile = dir.resolve(LlamaConfig.FILE_NAME);
+        try {
+            Files.writeString(configFile, saved.toJson());
+        } catch (IOException e) {
+            throw new IvlException("cannot write " + configFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static NDArray rows(NDArray w, long from, long to, DataType storage) {
+        return w.get(new NDIndex().addSliceDim(from, to)).toType(storage, false).stopGradient();
     }
 
     /** 0 where query {@code position + i} may see key {@code j} (j ≤ position + i), −∞ elsewhere. */

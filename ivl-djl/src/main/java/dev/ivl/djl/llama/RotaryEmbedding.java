@@ -98,23 +98,49 @@ final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * Rotates query or key heads.
+     * The cos and sign-folded sine rows of positions {@code [position, position + t)}, shaped {@code [t, 1, d]}.
      *
-     * @param x heads {@code [T, n, headDim]} of positions {@code [position, position + T)}
-     * @param position the position of the first row
+     * @param position the first position
+     * @param t the number of positions
+     * @return {cos, sin}
+     */
+    NDArray[] tables(int position, int t) {
+        NDArray[] cosSin = position + t > dynamicThreshold()
+                ? dynamicTable(position, t, manager)
+                : slice(position, t);
+        return new NDArray[] {cosSin[0].reshape(t, 1, headDim), cosSin[1].reshape(t, 1, headDim)};
+    }
+
+    /**
+     * The cos and sign-folded sine rows of arbitrary positions (packed training rows), {@code [T, 1, d]}.
+     *
+     * @param positions int64 positions {@code [T]}, each below the model's context
+     * @param maxPosition the largest of them
+     * @return {cos, sin}
+     */
+    NDArray[] tablesAt(NDArray positions, int maxPosition) {
+        Table tab = table;
+        if (tab == null || tab.capacity <= maxPosition) {
+            tab = grow(maxPosition + 1);
+        }
+        long t = positions.getShape().get(0);
+        return new NDArray[] {tab.cos.get(positions).reshape(t, 1, headDim), tab.sin.get(positions).reshape(t, 1, headDim)};
+    }
+
+    /**
+     * Rotates query or key heads: {@code x·cos + rotate_half(x)·sin}.
+     *
+     * @param x heads {@code [T, n, d]}
+     * @param cosSin the tables of the rows' positions, {@code [T, 1, d]} each
      * @return the rotated heads, same shape
      */
-    NDArray apply(NDArray x, int position) {
-        int t = (int) x.getShape().get(0);
-        int n = (int) x.getShape().get(1);
-        NDArray[] cosSin = position + t > dynamicThreshold()
-                ? dynamicTable(position, t, x.getManager())
-                : slice(position, t);
-        NDArray cos = cosSin[0].reshape(t, 1, headDim);
-        NDArray sin = cosSin[1].reshape(t, 1, headDim);
+    static NDArray rotate(NDArray x, NDArray[] cosSin) {
+        long t = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        long d = x.getShape().get(2);
         // rotate_half(x) = cat(-x2, x1): the halves swapped here, the sign folded into the sine table
-        NDArray swapped = x.reshape(t, n, 2, headDim / 2).flip(2).reshape(t, n, headDim);
-        return x.mul(cos).add(swapped.mul(sin)); // (x * cos) + (rotate_half(x) * sin)
+        NDArray swapped = x.reshape(t, n, 2, d / 2).flip(2).reshape(t, n, d);
+        return x.mul(cosSin[0]).add(swapped.mul(cosSin[1])); // (x * cos) + (rotate_half(x) * sin)
     }
 
     private int dynamicThreshold() {
@@ -128,15 +154,15 @@ final class RotaryEmbedding implements AutoCloseable {
      * Dynamic NTK beyond the original context: θ' = θ·(factor·L/L₀ − (factor − 1))^(d/(d−2)) with L the
      * sequence length reached by this chunk, as {@code _compute_dynamic_ntk_parameters}; computed per chunk.
      */
-    private NDArray[] dynamicTable(int position, int t, NDManager scratch) {
+    private NDArray[] dynamicTable(int position, int t, NDManager target) {
         double seqLen = position + t;
         double original = scaling.originalMaxPositionEmbeddings();
         double base = theta * Math.pow(scaling.factor() * seqLen / original - (scaling.factor() - 1),
                 headDim / (headDim - 2.0));
         float[][] tables = tabulate(baseFrequencies(base, headDim), position, t);
         return new NDArray[] {
-            scratch.create(tables[0], new Shape(t, headDim)).toType(dtype, false),
-            scratch.create(tables[1], new Shape(t, headDim)).toType(dtype, false)
+            target.create(tables[0], new Shape(t, headDim)).toType(dtype, false),
+            target.create(tables[1], new Shape(t, headDim)).toType(dtype, false)
         };
     }
 

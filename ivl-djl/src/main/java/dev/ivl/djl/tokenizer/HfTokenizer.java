@@ -192,6 +192,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
      *     token the post-processor puts first, else the first of {@code <s>}, {@code <|begin_of_text|>},
      *     {@code <bos>} that is a special token; empty if none
      */
+    @Override
     public OptionalInt bosTokenId() {
         return bosId < 0 ? OptionalInt.empty() : OptionalInt.of(bosId);
     }
@@ -202,6 +203,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
      *     or null if no token has this id (a gap in the vocabulary)
      * @throws InvalidInputException if the id is negative or not below {@link #vocabSize()}
      */
+    @Override
     public String tokenString(int id) {
         checkId(id, "id");
         return vocabulary.token(id);

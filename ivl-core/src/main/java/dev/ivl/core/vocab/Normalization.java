@@ -1,0 +1,154 @@
+package dev.ivl.core.vocab;
+
+import dev.ivl.core.InvalidParameterException;
+import java.util.Arrays;
+
+/**
+ * How pair counts become the weights of a {@link TokenMap}. Written {@code paper} or {@code prob-topk:K}
+ * ({@link #parse}, {@link #toString}).
+ */
+public sealed interface Normalization permits Normalization.Paper, Normalization.ProbTopK {
+    /**
+     * @param counts pair counts
+     * @return the map these counts normalise to; rows without counts stay empty
+     */
+    TokenMap apply(PairCounts counts);
+
+    /**
+     * @param text {@code paper} or {@code prob-topk:K} with K ≥ 1
+     * @return the normalisation
+     * @throws InvalidParameterException naming {@code normalize} for anything else
+     */
+    static Normalization parse(String text) {
+        if ("paper".equals(text)) {
+            return new Paper();
+        }
+        if (text != null && text.startsWith("prob-topk:")) {
+            try {
+                return new ProbTopK(Integer.parseInt(text.substring("prob-topk:".length())));
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw new InvalidParameterException("normalize", text, "must be paper or prob-topk:K with an integer K >= 1");
+    }
+
+    /**
+     * The paper's normalisation: from each row's counts subtract the mean of that row's non-zero counts, scale each
+     * column min-max to [0, 1] over its non-zero entries (a column whose entries are all equal gets 1), then keep
+     * only the top entry of each row (ties: the larger count, then the lower column). Each non-empty row keeps one
+     * entry, whose weight may be 0.
+     */
+    record Paper() implements Normalization {
+        @Override
+        public TokenMap apply(PairCounts counts) {
+            int rows = counts.rows();
+            int columns = counts.columns();
+            double[] centered = new double[counts.entries()];
+            for (int r = 0; r < rows; r++) {
+                int start = counts.start(r);
+                int end = counts.end(r);
+                double mean = 0;
+                for (int k = start; k < end; k++) {
+                    mean += counts.countAt(k);
+                }
+                mean /= Math.max(1, end - start);
+                for (int k = start; k < end; k++) {
+                    centered[k] = counts.countAt(k) - mean;
+                }
+            }
+            double[] min = new double[columns];
+            double[] max = new double[columns];
+            Arrays.fill(min, Double.POSITIVE_INFINITY);
+            Arrays.fill(max, Double.NEGATIVE_INFINITY);
+            for (int k = 0; k < centered.length; k++) {
+                int c = counts.column(k);
+                min[c] = Math.min(min[c], centered[k]);
+                max[c] = Math.max(max[c], centered[k]);
+            }
+            int[] rowStart = new int[rows + 1];
+            int[] cols = new int[rows];
+            float[] weights = new float[rows];
+            int n = 0;
+            for (int r = 0; r < rows; r++) {
+                int best = -1;
+                double bestWeight = 0;
+                for (int k = counts.start(r); k < counts.end(r); k++) {
+                    int c = counts.column(k);
+                    double w = max[c] > min[c] ? (centered[k] - min[c]) / (max[c] - min[c]) : 1.0;
+                    if (best < 0 || w > bestWeight || (w == bestWeight && counts.countAt(k) > counts.countAt(best))) {
+                        best = k;
+                        bestWeight = w;
+                    }
+                }
+                if (best >= 0) {
+                    cols[n] = counts.column(best);
+                    weights[n++] = (float) bestWeight;
+                }
+                rowStart[r + 1] = n;
+            }
+            return new TokenMap(rows, columns, rowStart, Arrays.copyOf(cols, n),
+                    Arrays.copyOf(weights, n));
+        }
+
+        @Override
+        public String toString() {
+            return "paper";
+        }
+    }
+
+    /**
+     * Conditional probabilities: keep each row's {@code k} largest counts (ties: the lower column) and divide them by
+     * their sum, so each non-empty row is a distribution P(value token | base token) over at most {@code k} tokens.
+     *
+     * @param k how many entries a row keeps, at least 1
+     */
+    record ProbTopK(int k) implements Normalization {
+        /** Validates k. */
+        public ProbTopK {
+            if (k < 1) {
+                throw new InvalidParameterException("normalize", "prob-topk:" + k, "needs K >= 1");
+            }
+        }
+
+        @Override
+        public TokenMap apply(PairCounts counts) {
+            int rows = counts.rows();
+            int[] rowStart = new int[rows + 1];
+            int[] cols = new int[Math.min(counts.entries(), (int) Math.min(Integer.MAX_VALUE, (long) rows * k))];
+            float[] weights = new float[cols.length];
+            int n = 0;
+            Integer[] order = new Integer[0];
+            for (int r = 0; r < rows; r++) {
+                int start = counts.start(r);
+                int size = counts.end(r) - start;
+                if (order.length < size) {
+                    order = new Integer[size];
+                }
+                for (int i = 0; i < size; i++) {
+                    order[i] = start + i;
+                }
+                // entries are in column order, so a stable sort by count keeps the lower column first on ties
+                Arrays.sort(order, 0, size, (x, y) -> Integer.compare(counts.countAt(y), counts.countAt(x)));
+                int kept = Math.min(k, size);
+                Arrays.sort(order, 0, kept); // back to column order for the CSR row
+                long sum = 0;
+                for (int i = 0; i < kept; i++) {
+                    sum += counts.countAt(order[i]);
+                }
+                for (int i = 0; i < kept; i++) {
+                    cols[n] = counts.column(order[i]);
+                    weights[n++] = (float) ((double) counts.countAt(order[i]) / sum);
+                }
+                rowStart[r + 1] = n;
+            }
+            return new TokenMap(rows, counts.columns(), rowStart, Arrays.copyOf(cols, n),
+                    Arrays.copyOf(weights, n));
+        }
+
+        @Override
+        public String toString() {
+            return "prob-topk:" + k;
+        }
+    }
+}

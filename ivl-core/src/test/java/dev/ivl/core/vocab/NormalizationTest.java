@@ -1,0 +1,89 @@
+package dev.ivl.core.vocab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import org.junit.jupiter.api.Test;
+
+/** Both normalisations on a 3 × 3 count matrix, against weights computed by hand. */
+class NormalizationTest {
+    /** Rows: {0: 6, 1: 2}, {1: 4}, {0: 1, 1: 5, 2: 3}. */
+    static final PairCounts COUNTS = new PairCounts(3, 3, new int[] {0, 2, 3, 6}, new int[] {0, 1, 1, 0, 1, 2},
+            new int[] {6, 2, 4, 1, 5, 3});
+
+    @Test
+    void paperNormalisationCentersRowsScalesColumnsAndKeepsEachRowsTop() {
+        // centred by row mean: row 0 (mean 4): +2, -2; row 1 (mean 4): 0; row 2 (mean 3): -2, +2, 0
+        // column 0 {+2, -2} -> 1, 0; column 1 {-2, 0, +2} -> 0, 0.5, 1; column 2 {0} alone -> 1
+        // row 2 ties at 1 between columns 1 and 2: the larger count (5) wins
+        TokenMap map = new Normalization.Paper().apply(COUNTS);
+        assertEquals(3, map.entries(), "one entry per row");
+        assertEquals(0, map.top(0));
+        assertEquals(1f, map.weight(0, 0));
+        assertEquals(1, map.top(1));
+        assertEquals(0.5f, map.weight(1, 1));
+        assertEquals(1, map.top(2));
+        assertEquals(1f, map.weight(2, 1));
+        assertEquals(0f, map.weight(2, 2), "not kept");
+    }
+
+    @Test
+    void probabilityNormalisationKeepsTopKAndRenormalises() {
+        TokenMap k2 = new Normalization.ProbTopK(2).apply(COUNTS);
+        assertEquals(0.75f, k2.weight(0, 0));
+        assertEquals(0.25f, k2.weight(0, 1));
+        assertEquals(1f, k2.weight(1, 1));
+        assertEquals(0f, k2.weight(2, 0), "count 1 is not among row 2's top two");
+        assertEquals(0.625f, k2.weight(2, 1));
+        assertEquals(0.375f, k2.weight(2, 2));
+        TokenMap k1 = new Normalization.ProbTopK(1).apply(COUNTS);
+        assertEquals(3, k1.entries());
+        assertEquals(1f, k1.weight(2, 1));
+    }
+
+    @Test
+    void probabilityTiesKeepTheLowerColumn() {
+        PairCounts tie = new PairCounts(1, 3, new int[] {0, 2}, new int[] {0, 2}, new int[] {4, 4});
+        TokenMap map = new Normalization.ProbTopK(1).apply(tie);
+        assertEquals(0, map.top(0));
+        assertEquals(1f, map.weight(0, 0));
+    }
+
+    @Test
+    void emptyRowsStayEmpty() {
+        PairCounts counts = new PairCounts(3, 2, new int[] {0, 0, 1, 1}, new int[] {1}, new int[] {7});
+        for (Normalization n : new Normalization[] {new Normalization.Paper(), new Normalization.ProbTopK(3)}) {
+            TokenMap map = n.apply(counts);
+            assertEquals(-1, map.top(0), n.toString());
+            assertEquals(1, map.top(1), n.toString());
+            assertEquals(-1, map.top(2), n.toString());
+        }
+    }
+
+    @Test
+    void parsesAndPrintsTheCommandLineSpelling() {
+        assertEquals(new Normalization.Paper(), Normalization.parse("paper"));
+        assertEquals(new Normalization.ProbTopK(8), Normalization.parse("prob-topk:8"));
+        assertEquals("prob-topk:8", Normalization.parse("prob-topk:8").toString());
+        assertEquals("paper", new Normalization.Paper().toString());
+        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+                () -> Normalization.parse("prob-topk:x"));
+        assertEquals("normalize", e.parameter());
+        assertThrows(InvalidParameterException.class, () -> Normalization.parse("prob-topk:0"));
+        assertThrows(InvalidParameterException.class, () -> Normalization.parse("minmax"));
+    }
+
+    @Test
+    void countsMustFormAValidSparseMatrix() {
+        assertThrows(InvalidInputException.class,
+                () -> new PairCounts(2, 2, new int[] {0, 1, 2}, new int[] {0, 2}, new int[] {1, 1}), "column 2");
+        assertThrows(InvalidInputException.class,
+                () -> new PairCounts(1, 3, new int[] {0, 2}, new int[] {1, 1}, new int[] {1, 1}), "repeated column");
+        assertThrows(InvalidInputException.class,
+                () -> new PairCounts(1, 3, new int[] {0, 1}, new int[] {1}, new int[] {0}), "zero count");
+        assertThrows(InvalidInputException.class,
+                () -> new PairCounts(2, 3, new int[] {0, 1}, new int[] {1}, new int[] {1}), "row_start length");
+    }
+}

@@ -1,0 +1,309 @@
+package dev.ivl.djl.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IvlException;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.llama.LoadOptions;
+import dev.ivl.djl.tokenizer.HfTokenizer;
+import dev.ivl.djl.train.data.Batcher;
+import dev.ivl.djl.train.data.PackedBatch;
+import dev.ivl.djl.train.data.TrainingData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Trains a value model by inverse value learning next to frozen base models (or a plain causal LM), and writes it
+ * as a standard Hugging Face {@code LlamaForCausalLM} folder with an {@code ivl.json} describing the run.
+ *
+ * <p>Each optimizer step takes {@code gradientAccumulation} packed rows; the loss is the mean over their label
+ * tokens of {@code CE(stop_gradient(z_base) + z_delta)} plus {@code λ·mean|z_delta|}. AdamW with linear warm-up and
+ * cosine decay, global gradient-norm clipping. With several bases the steps are split evenly among them, in order
+ * (a curriculum). Checkpoints hold the weights, AdamW's moments and the position in the data, so that a resumed run
+ * continues exactly where the interrupted one stopped.
+ */
+public final class IvlTrainer {
+    static final String CHECKPOINT_DIR = "checkpoint";
+    static final String STATE_FILE = "state.json";
+    static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    static final String IVL_FILE = "ivl.json";
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", "generation_config.json");
+
+    private final TrainConfig config;
+
+    /** @param config what and how to train */
+    public IvlTrainer(TrainConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Runs the training.
+     *
+     * @param listener receives progress and notices
+     * @return the result; the model is in {@link TrainConfig#out()}
+     */
+    public TrainResult train(TrainListener listener) {
+        if (config.scheme() == Scheme.CASCADE || config.scheme() == Scheme.CASCADE_NO_TEXT) {
+            throw new InvalidParameterException("scheme", config.scheme(),
+                    "is not supported yet: train with residual (IVL's default) or causal-lm");
+        }
+        HfTokenizer tokenizer = HfTokenizer.load(config.valueInit());
+        TrainingData data;
+        try {
+            data = TrainingData.load(config.data(), tokenizer, TrainingData.template(tokenizer, config.template()),
+                    config.maxLength(), listener::onMessage);
+        } finally {
+            tokenizer.close();
+        }
+        Batcher batcher = new Batcher(data.samples(), config.batchTokens(), config.seed());
+        List<Integer> stepsPerEpoch = new ArrayList<>();
+        for (int e = 0; e < config.epochs(); e++) {
+            stepsPerEpoch.add(ceilDiv(batcher.epoch(e).size(), config.gradientAccumulation()));
+        }
+        int totalSteps = stepsPerEpoch.stream().mapToInt(Integer::intValue).sum();
+        LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
+                (int) Math.ceil(config.warmupRatio() * totalSteps), totalSteps);
+
+        Path checkpoint = config.out().resolve(CHECKPOINT_DIR);
+        boolean resuming = config.resume() && Files.exists(checkpoint.resolve(STATE_FILE));
+        LoadOptions options = LoadOptions.builder().device(config.device()).dtype(DataType.FLOAT32).build();
+        try (LlamaModel value = LlamaModel.load(resuming ? checkpoint : config.valueInit(), options);
+                NDManager manager = NDManager.newBaseManager(value.device(), "PyTorch");
+                Bases bases = new Bases(config.bases(), options, totalSteps, value.vocabSize(), listener)) {
+            // the frozen base runs its forward pass on a worker thread, at the same time as the value model's
+            ExecutorService baseWorker = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ivl-train-base");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                return run(value, manager, bases, baseWorker, data, batcher, stepsPerEpoch, totalSteps, schedule,
+                        checkpoint, resuming, listener);
+            } finally {
+                baseWorker.shutdown();
+            }
+        }
+    }
+
+    private TrainResult run(LlamaModel value, NDManager manager, Bases bases, ExecutorService baseWorker,
+            TrainingData data, Batcher batcher, List<Integer> stepsPerEpoch, int totalSteps,
+            LearningRateSchedule schedule, Path checkpoint, boolean resuming, TrainListener listener) {
+        if (config.maxLength() > value.maxSequenceLength()) {
+            throw new InvalidParameterException("maxLength", config.maxLength(), "exceeds the context of "
+                    + config.valueInit() + " (" + value.maxSequenceLength() + " tokens)");
+        }
+        Map<String, NDArray> params = value.parameters();
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        AdamW optimizer = new AdamW(params, manager, config.weightDecay());
+        int step = 0;
+        if (resuming) {
+            optimizer.load(checkpoint.resolve(OPTIMIZER_FILE));
+            step = readStep(checkpoint.resolve(STATE_FILE));
+            listener.onMessage("resuming from " + checkpoint + " at step " + step + " of " + totalSteps);
+        }
+        long start = System.nanoTime();
+        long tokensFed = 0;
+        long labelsSeen = 0;
+        double lastLoss = Double.NaN;
+        int firstStepOfEpoch = 0;
+        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                List<PackedBatch> batches = batcher.epoch(epoch);
+                int epochSteps = stepsPerEpoch.get(epoch);
+                for (int s = Math.max(0, step - firstStepOfEpoch); s < epochSteps; s++) {
+                    List<PackedBatch> group = batches.subList(s * config.gradientAccumulation(),
+                            Math.min(batches.size(), (s + 1) * config.gradientAccumulation()));
+                    int labels = group.stream().mapToInt(PackedBatch::targetCount).sum();
+                    LlamaModel base = bases.forStep(step);
+                    double nll = 0;
+                    double abs = 0;
+                    for (PackedBatch batch : group) {
+                        IvlLoss.Sums sums = IvlLoss.backward(value, base, batch, config.lambda(), labels,
+                                collector, manager, baseWorker);
+                        nll += sums.nllSum();
+                        abs += sums.absDeltaSum();
+                        tokensFed += sums.tokens();
+                    }
+                    optimizer.clipGradients(config.clipNorm());
+                    double lr = schedule.at(step);
+                    optimizer.step(lr);
+                    step++;
+                    labelsSeen += labels;
+                    double ce = nll / labels;
+                    double meanAbs = abs / ((double) labels * value.vocabSize());
+                    lastLoss = ce + config.lambda() * meanAbs;
+                    if (!Double.isFinite(lastLoss)) {
+                        throw new IvlException("training diverged at step " + step + ": loss is " + lastLoss
+                                + " (lower the learning rate --lr " + config.learningRate() + ")");
+                    }
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    listener.onStep(new StepReport(step, totalSteps, epoch, lastLoss, ce, meanAbs, lr, labelsSeen,
+                            tokensFed / elapsed, elapsed));
+                    if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < totalSteps) {
+                        writeCheckpoint(value, optimizer, checkpoint, step);
+                        listener.onMessage("checkpoint at step " + step + ": " + checkpoint);
+                    }
+                }
+                firstStepOfEpoch += epochSteps;
+            }
+        }
+        params.values().forEach(p -> p.setRequiresGradient(false));
+        value.save(config.out(), DataType.FLOAT32);
+        copyTokenizerFiles(config.valueInit(), config.out());
+        writeIvlJson(data, step);
+        return new TrainResult(config.out(), step, lastLoss, data.skipped());
+    }
+
+    /** The base models of a curriculum, loaded one at a time as the steps reach them. */
+    private static final class Bases implements AutoCloseable {
+        private final List<Path> dirs;
+        private final LoadOptions options;
+        private final int totalSteps;
+        private final int vocabSize;
+        private final TrainListener listener;
+        private int current = -1;
+        private LlamaModel model;
+
+        Bases(List<Path> dirs, LoadOptions options, int totalSteps, int vocabSize, TrainListener listener) {
+            this.dirs = dirs;
+            this.options = options;
+            this.totalSteps = totalSteps;
+            this.vocabSize = vocabSize;
+            this.listener = listener;
+        }
+
+        /** @return the base for a 0-based step (null without bases) */
+        LlamaModel forStep(int step) {
+            if (dirs.isEmpty()) {
+                return null;
+            }
+            int index = (int) Math.min(dirs.size() - 1, (long) step * dirs.size() / Math.max(1, totalSteps));
+            if (index != current) {
+                close();
+                model = LlamaModel.load(dirs.get(index), options);
+                current = index;
+                if (model.vocabSize() != vocabSize) {
+                    throw new InvalidInputException("vocabulary mismatch: base " + dirs.get(index) + " has "
+                            + model.vocabSize() + " tokens, the value model " + vocabSize);
+                }
+                if (dirs.size() > 1) {
+                    listener.onMessage("curriculum: base " + (index + 1) + "/" + dirs.size() + " " + dirs.get(index)
+                            + " from step " + (step + 1));
+                }
+            }
+            return model;
+        }
+
+        @Override
+        public void close() {
+            if (model != null) {
+                model.close();
+                model = null;
+                current = -1;
+            }
+        }
+    }
+
+    private static void writeCheckpoint(LlamaModel value, AdamW optimizer, Path dir, int step) {
+        Path partial = dir.resolveSibling(CHECKPOINT_DIR + ".partial");
+        deleteTree(partial);
+        value.save(partial, DataType.FLOAT32);
+        optimizer.save(partial.resolve(OPTIMIZER_FILE));
+        JsonObject state = new JsonObject();
+        state.addProperty("step", step);
+        write(partial.resolve(STATE_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(state));
+        deleteTree(dir);
+        try {
+            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IvlException("cannot move checkpoint into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int readStep(Path stateFile) {
+        try {
+            return JsonParser.parseString(Files.readString(stateFile)).getAsJsonObject().get("step").getAsInt();
+        } catch (IOException | RuntimeException e) {
+            throw new IvlException(stateFile + ": cannot read the checkpoint state: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeIvlJson(TrainingData data, int steps) {
+        JsonObject json = new JsonObject();
+        json.addProperty("format", "ivl-value-model");
+        json.addProperty("version", 1);
+        json.addProperty("scheme", config.scheme().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        json.addProperty("lambda", config.lambda());
+        var bases = new com.google.gson.JsonArray();
+        config.bases().forEach(b -> bases.add(b.toAbsolutePath().normalize().toString()));
+        json.add("bases", bases);
+        json.addProperty("valueInit", config.valueInit().toAbsolutePath().normalize().toString());
+        json.addProperty("template", config.template());
+        JsonObject d = new JsonObject();
+        d.addProperty("file", config.data().toAbsolutePath().normalize().toString());
+        d.addProperty("sha256", data.sha256());
+        d.addProperty("samples", data.samples().size());
+        d.addProperty("skipped", data.skipped());
+        json.add("data", d);
+        json.addProperty("steps", steps);
+        json.addProperty("epochs", config.epochs());
+        json.addProperty("learningRate", config.learningRate());
+        json.addProperty("seed", config.seed());
+        write(config.out().resolve(IVL_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+    }
+
+    private static void copyTokenizerFiles(Path from, Path to) {
+        for (String name : TOKENIZER_FILES) {
+            Path source = from.resolve(name);
+            if (Files.exists(source)) {
+                try {
+                    Files.copy(source, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    throw new IvlException("cannot copy " + source + " to " + to + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new IvlException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new IvlException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.ivl.djl.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.testutil.Fixtures;
+import dev.ivl.djl.weights.SafetensorsCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End-to-end training on a tiny task with a real 32,000-token checkpoint (random weights) and the Llama-2
+ * tokenizer: the value model is initialised from the checkpoint, which also serves as the frozen base.
+ */
+class IvlTrainerTest {
+    @TempDir
+    Path tmp;
+
+    /** The tiny Llama-2-vocabulary checkpoint with the Llama-2 tokenizer beside it. */
+    Path model() throws IOException {
+        Path dir = tmp.resolve("tiny");
+        if (!Files.exists(dir)) {
+            Files.createDirectories(dir);
+            Path src = Fixtures.path("hf-llama/mqa-llama2vocab-fp16");
+            Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+            Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+            Files.copy(Fixtures.path("tokenizers/llama2-tokenizer.json"), dir.resolve("tokenizer.json"));
+        }
+        return dir;
+    }
+
+    Path data() throws IOException {
+        Path file = tmp.resolve("data.jsonl");
+        List<String> lines = new ArrayList<>();
+        String[][] pairs = {{"Name a colour.", "Blue."}, {"Name a fruit.", "Apple."}, {"Name a day.", "Monday."},
+            {"Name a number.", "Seven."}, {"Name an animal.", "Cat."}, {"Name a tree.", "Oak."}};
+        for (String[] p : pairs) {
+            lines.add("{\"instruction\": \"" + p[0] + "\", \"response\": \"" + p[1] + "\"}");
+        }
+        Files.write(file, lines);
+        return file;
+    }
+
+    TrainConfig.Builder config(String out) throws IOException {
+        return TrainConfig.builder().valueInit(model()).bases(List.of(model())).data(data())
+                .out(tmp.resolve(out)).learningRate(3e-3f).epochs(4).batchTokens(64).maxLength(64)
+                .warmupRatio(0f).seed(7);
+    }
+
+    static List<StepReport> run(TrainConfig config) {
+        List<StepReport> reports = new ArrayList<>();
+        new IvlTrainer(config).train(reports::add);
+        return reports;
+    }
+
+    @Test
+    void lossDecreasesAndTheOutputIsAStandardCheckpoint() throws IOException {
+        TrainConfig config = config("out").learningRate(1e-2f).epochs(10).build();
+        List<StepReport> reports = run(config);
+        double first = reports.get(0).crossEntropy();
+        double last = reports.get(reports.size() - 1).crossEntropy();
+        System.out.printf("train: %d steps, cross-entropy %.3f -> %.3f%n", reports.size(), first, last);
+        assertTrue(last < 0.5 * first, "cross-entropy " + first + " -> " + last);
+        Path out = config.out();
+        try (LlamaModel trained = LlamaModel.load(out)) {
+            assertEquals(32000, trained.vocabSize());
+        }
+        assertTrue(Files.exists(out.resolve("tokenizer.json")));
+        JsonObject ivl = JsonParser.parseString(Files.readString(out.resolve("ivl.json"))).getAsJsonObject();
+        assertEquals("residual", ivl.get("scheme").getAsString());
+        assertEquals(reports.size(), ivl.get("steps").getAsInt());
+        assertEquals(64, ivl.getAsJsonObject("data").get("sha256").getAsString().length());
+        // the base checkpoint on disk is untouched
+        try (SafetensorsCheckpoint before = SafetensorsCheckpoint.open(
+                        Fixtures.path("hf-llama/mqa-llama2vocab-fp16"));
+                SafetensorsCheckpoint base = SafetensorsCheckpoint.open(model())) {
+            for (String name : before.names()) {
+                assertArrayEquals(before.readFloats(name), base.readFloats(name), 0f, name);
+            }
+        }
+    }
+
+    @Test
+    void largerLambdaGivesSmallerValueLogits() throws IOException {
+        List<StepReport> free = run(config("l0").lambda(0f).build());
+        List<StepReport> penalised = run(config("l1").lambda(1f).build());
+        double a = free.get(free.size() - 1).meanAbsDelta();
+        double b = penalised.get(penalised.size() - 1).meanAbsDelta();
+        System.out.printf("train: mean|z_delta| after training, λ=0: %.4f, λ=1: %.4f%n", a, b);
+        assertTrue(b < a, "λ=1 gives mean|z_delta| " + b + ", λ=0 gives " + a);
+    }
+
+    @Test
+    void resumingAfterAnInterruptionReproducesTheUninterruptedRun() throws IOException {
+        TrainConfig whole = config("whole").checkpointEvery(3).build();
+        run(whole);
+        TrainConfig broken = config("broken").checkpointEvery(3).resume(true).build();
+        RuntimeException crash = new RuntimeException("simulated crash");
+        assertThrows(RuntimeException.class, () -> new IvlTrainer(broken).train(report -> {
+            if (report.step() == 5) {
+                throw crash; // after the checkpoint of step 3, before that of step 6
+            }
+        }));
+        List<StepReport> resumed = run(broken);
+        assertEquals(4, resumed.get(0).step(), "resumed after the checkpoint of step 3");
+        try (SafetensorsCheckpoint a = SafetensorsCheckpoint.open(whole.out());
+                SafetensorsCheckpoint b = SafetensorsCheckpoint.open(broken.out())) {
+            for (String name : a.names()) {
+                assertArrayEquals(a.readFloats(name), b.readFloats(name), 0f, name);
+            }
+        }
+    }
+
+    @Test
+    void causalLmTrainingNeedsNoBaseAndCascadeIsRefusedClearly() throws IOException {
+        List<StepReport> reports = run(config("lm").bases(List.of()).scheme(Scheme.CAUSAL_LM).build());
+        assertTrue(reports.get(reports.size() - 1).crossEntropy() < reports.get(0).crossEntropy());
+        assertEquals(0, reports.get(0).meanAbsDelta());
+        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+                () -> new IvlTrainer(config("c").scheme(Scheme.CASCADE).build()).train(TrainListener.NONE));
+        assertEquals("scheme", e.parameter());
+    }
+}
