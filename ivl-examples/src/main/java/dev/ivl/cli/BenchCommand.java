@@ -73,6 +73,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: the cores)")
     Integer threads;
 
+    @Option(names = "--redo-disturbed",
+            description = "run a repetition again when other processes used more than 0.2 core during it "
+                    + "(at most 2 x --repetitions times)")
+    boolean redoDisturbed;
+
     @Option(names = "--json", description = "print the report as JSON")
     boolean json;
 
@@ -80,7 +85,8 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         // before anything starts the engine, which reads it once; with --value the cores are shared by two models
         Cli.configureThreads(threads, value == null ? 1 : 2);
-        DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed);
+        DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed,
+                redoDisturbed);
         String[] resolved = resolve(weights.model, weights.random);
         Path dir = Path.of(resolved[0]);
         String source = resolved[1];

@@ -34,8 +34,11 @@ public final class DecodeBench {
      * @param repetitions counted repetitions, &ge; 1
      * @param warmups repetitions run first and not counted, &ge; 0
      * @param seed the seed of the prompt's token ids
+     * @param redoDisturbed run a repetition again, in place of the one just run, when other processes used more
+     *     than {@link Result#DISTURBED_CORES} cores during it; at most {@code 2 × repetitions} times in a run
      */
-    public record Settings(int promptTokens, int newTokens, int repetitions, int warmups, long seed) {
+    public record Settings(int promptTokens, int newTokens, int repetitions, int warmups, long seed,
+            boolean redoDisturbed) {
         /** Validates the settings. */
         public Settings {
             atLeast("prompt tokens", promptTokens, 1);
@@ -84,11 +87,12 @@ public final class DecodeBench {
      * @param linearFloorMillis mean floor milliseconds per step with {@code linear} products, per repetition
      * @param rowBlockFloorMillis mean floor milliseconds per step with row-block products, per repetition
      * @param foreignCores the mean number of cores other processes kept busy, per repetition (NaN if unknown)
+     * @param redone how many disturbed repetitions were run again and left out
      */
     public record Result(Machine machine, String source, LlamaConfig config, String device, String dtype,
             Settings settings, int floorProducts, long floorWeightBytes, double[] prefillTokensPerSecond,
             double[] decodeMillisPerToken, double[] linearFloorMillis, double[] rowBlockFloorMillis,
-            double[] foreignCores) {
+            double[] foreignCores, int redone) {
         /** Other processes using more than this many cores during a repetition disturbed it. */
         public static final double DISTURBED_CORES = 0.2;
 
@@ -153,6 +157,7 @@ public final class DecodeBench {
             json.put("rowBlockFloorMillisPerStep", figures(rowBlockFloor(), rowBlockFloorMillis));
             json.put("foreignCoresPerRepetition", Arrays.stream(foreignCores).mapToObj(c -> Double.isNaN(c) ? null : c)
                     .toArray());
+            json.put("redoneRepetitions", redone);
             json.put("floorProducts", floorProducts);
             json.put("floorWeightBytes", floorWeightBytes);
             json.put("linearFloorGigabytesPerSecond", gigabytesPerSecond(linearFloor()));
@@ -187,6 +192,10 @@ public final class DecodeBench {
                     floorProducts, floorWeightBytes / 1e9);
             line(b, "run", "prompt %d tokens, %d new tokens, %d repetitions after %d warm-up, interleaved",
                     settings.promptTokens(), settings.newTokens(), settings.repetitions(), settings.warmups());
+            if (settings.redoDisturbed()) {
+                line(b, "", "%d repetitions disturbed by other processes (> %.1f core) were run again and left out",
+                        redone, DISTURBED_CORES);
+            }
             b.append('\n');
             b.append(String.format(Locale.ROOT, "%-32s %10s %10s %10s %8s%n", "", "median", "min", "max", "GB/s"));
             row(b, "prefill [tokens/s]", prefill(), "");
@@ -209,7 +218,8 @@ public final class DecodeBench {
         }
 
         private static void line(StringBuilder b, String label, String format, Object... args) {
-            b.append(String.format(Locale.ROOT, "%-9s %s%n", label + ":", String.format(Locale.ROOT, format, args)));
+            b.append(String.format(Locale.ROOT, "%-9s %s%n", label.isEmpty() ? "" : label + ":",
+                    String.format(Locale.ROOT, format, args)));
         }
 
         private static void row(StringBuilder b, String label, Summary s, String extra) {
@@ -242,6 +252,7 @@ public final class DecodeBench {
         double[] linearFloor = new double[n];
         double[] rowBlockFloor = new double[n];
         double[] foreign = new double[n];
+        int redone = 0;
         for (int r = -settings.warmups(); r < n; r++) {
             ForeignLoad load = ForeignLoad.start();
             long prefillNanos;
@@ -265,17 +276,21 @@ public final class DecodeBench {
             for (int i = 0; i < settings.newTokens(); i++) {
                 rowBlockNanos += floor.step(MatmulFloor.Product.ROW_BLOCKS);
             }
-            if (r >= 0) {
+            double others = load.cores();
+            if (r >= 0 && settings.redoDisturbed() && others > Result.DISTURBED_CORES && redone < 2 * n) {
+                redone++;
+                r--; // run this repetition again
+            } else if (r >= 0) {
                 prefill[r] = settings.promptTokens() / (prefillNanos / 1e9);
                 decode[r] = decodeNanos / 1e6 / settings.newTokens();
                 linearFloor[r] = linearNanos / 1e6 / settings.newTokens();
                 rowBlockFloor[r] = rowBlockNanos / 1e6 / settings.newTokens();
-                foreign[r] = load.cores();
+                foreign[r] = others;
             }
         }
         return new Result(Machine.detect(), source, model.config(), model.options().device(),
                 model.dtype().toString().toLowerCase(Locale.ROOT), settings, floor.products(), floor.weightBytes(),
-                prefill, decode, linearFloor, rowBlockFloor, foreign);
+                prefill, decode, linearFloor, rowBlockFloor, foreign, redone);
     }
 
     private static int argmax(float[] logits) {

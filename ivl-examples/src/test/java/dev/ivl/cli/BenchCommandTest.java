@@ -1,0 +1,79 @@
+package dev.ivl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ivl bench} on the tiny random shape: the report's structure and figures, and the thread check. */
+class BenchCommandTest {
+    @TempDir
+    Path cache;
+
+    /** @return the engine's intra-op threads, starting the engine if needed */
+    private static int engineThreads() {
+        try (NDManager ignored = NDManager.newBaseManager()) {
+            return JniUtils.getNumThreads();
+        }
+    }
+
+    @Test
+    void reportsEveryFigureForTheTinyShape() {
+        int threads = engineThreads();
+        CliTest.Run run = CliTest.run("bench", "--random", "tiny", "--cache", cache.toString(), "--threads",
+                Integer.toString(threads), "--prompt-tokens", "4", "--new-tokens", "3", "--repetitions", "3",
+                "--warmup", "0", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonObject json = JsonParser.parseString(run.out()).getAsJsonObject();
+        assertEquals(threads, json.getAsJsonObject("machine").get("intraOpThreads").getAsInt());
+        // tiny: 2 layers of q·k·v [128, 64], o [64, 64], gate·up [352, 64], down [64, 176], then lm_head [1024, 64]
+        assertEquals(2 * 4 + 1, json.get("floorProducts").getAsInt());
+        assertEquals(4L * (2 * (128 * 64 + 64 * 64 + 352 * 64 + 64 * 176) + 1024 * 64),
+                json.get("floorWeightBytes").getAsLong());
+        for (String figure : new String[] {"prefillTokensPerSecond", "decodeMillisPerToken",
+            "linearFloorMillisPerStep", "rowBlockFloorMillisPerStep"}) {
+            JsonObject f = json.getAsJsonObject(figure);
+            JsonArray reps = f.getAsJsonArray("perRepetition");
+            assertEquals(3, reps.size(), figure);
+            double[] values = new double[3];
+            for (int i = 0; i < 3; i++) {
+                values[i] = reps.get(i).getAsDouble();
+                assertTrue(values[i] > 0 && Double.isFinite(values[i]), figure + " " + values[i]);
+            }
+            Arrays.sort(values);
+            assertEquals(values[1], f.get("median").getAsDouble(), 0, figure);
+            assertEquals(values[0], f.get("min").getAsDouble(), 0, figure);
+            assertEquals(values[2], f.get("max").getAsDouble(), 0, figure);
+        }
+        double decode = json.getAsJsonObject("decodeMillisPerToken").get("median").getAsDouble();
+        double floor = json.getAsJsonObject("linearFloorMillisPerStep").get("median").getAsDouble();
+        assertEquals(decode / floor, json.get("decodeOverLinearFloor").getAsDouble(), 1e-12);
+        assertTrue(json.getAsJsonObject("model").get("source").getAsString().startsWith("random tiny, seed 0"));
+    }
+
+    @Test
+    void aThreadCountTheEngineCannotTakeAnyMoreIsAnError() {
+        int other = engineThreads() + 1; // the engine has started: the property is read no more
+        String saved = System.getProperty(Cli.THREADS_PROPERTY);
+        try {
+            CliTest.Run run = CliTest.run("bench", "--random", "tiny", "--cache", cache.toString(), "--threads",
+                    Integer.toString(other), "--repetitions", "1", "--new-tokens", "1");
+            assertEquals(1, run.exit());
+            assertTrue(run.err().contains("did not take effect"), run.err());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(Cli.THREADS_PROPERTY);
+            } else {
+                System.setProperty(Cli.THREADS_PROPERTY, saved);
+            }
+        }
+    }
+}
