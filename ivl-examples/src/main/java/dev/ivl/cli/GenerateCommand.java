@@ -44,8 +44,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model (default: ${DEFAULT-VALUE})")
     float alpha;
 
-    @Option(names = "--stepping", defaultValue = "concurrent",
-            description = "with --value: run the two forward passes concurrent or sequential (default: ${DEFAULT-VALUE})")
+    @Option(names = "--stepping", defaultValue = "sequential",
+            description = "with --value: run the two forward passes sequential (each with all cores) or concurrent"
+                    + " (cores shared); sequential is faster on 2 cores, see docs/BENCHMARKS.md (default: ${DEFAULT-VALUE})")
     String stepping;
 
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: cores / models stepping at once)")
