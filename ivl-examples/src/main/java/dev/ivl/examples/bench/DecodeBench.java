@@ -2,6 +2,7 @@ package dev.ivl.examples.bench;
 
 import com.google.gson.GsonBuilder;
 import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.sample.GreedySampler;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.llama.LlamaSession;
@@ -262,7 +263,7 @@ public final class DecodeBench {
                 float[] logits = session.append(prompt);
                 prefillNanos = System.nanoTime() - start;
                 for (int i = 0; i < settings.newTokens(); i++) {
-                    int next = argmax(logits);
+                    int next = GreedySampler.argmax(logits);
                     start = System.nanoTime();
                     logits = session.append(next);
                     decodeNanos += System.nanoTime() - start;
@@ -291,15 +292,5 @@ public final class DecodeBench {
         return new Result(Machine.detect(), source, model.config(), model.options().device(),
                 model.dtype().toString().toLowerCase(Locale.ROOT), settings, floor.products(), floor.weightBytes(),
                 prefill, decode, linearFloor, rowBlockFloor, foreign, redone);
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
