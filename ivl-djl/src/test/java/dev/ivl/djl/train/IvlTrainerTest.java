@@ -123,6 +123,37 @@ class IvlTrainerTest {
     }
 
     @Test
+    void aCurriculumSplitsTheStepsEvenlyAmongTheBasesInOrder() throws IOException {
+        Path second = tmp.resolve("second-base");
+        Files.createDirectories(second);
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json"}) {
+            Files.copy(model().resolve(f), second.resolve(f));
+        }
+        List<String> messages = new ArrayList<>();
+        List<StepReport> reports = new ArrayList<>();
+        TrainResult result = new IvlTrainer(config("curriculum").bases(List.of(model(), second)).build())
+                .train(new TrainListener() {
+                    @Override
+                    public void onStep(StepReport report) {
+                        reports.add(report);
+                    }
+
+                    @Override
+                    public void onMessage(String message) {
+                        messages.add(message);
+                    }
+                });
+        int total = reports.size();
+        assertEquals(total, result.steps());
+        assertTrue(messages.contains("curriculum: base 1/2 " + model() + " from step 1"), messages.toString());
+        assertTrue(messages.contains("curriculum: base 2/2 " + second + " from step " + (total / 2 + 1)),
+                messages.toString());
+        JsonObject ivl = JsonParser.parseString(Files.readString(tmp.resolve("curriculum/ivl.json")))
+                .getAsJsonObject();
+        assertEquals(2, ivl.getAsJsonArray("bases").size());
+    }
+
+    @Test
     void causalLmTrainingNeedsNoBaseAndCascadeIsRefusedClearly() throws IOException {
         List<StepReport> reports = run(config("lm").bases(List.of()).scheme(Scheme.CAUSAL_LM).build());
         assertTrue(reports.get(reports.size() - 1).crossEntropy() < reports.get(0).crossEntropy());
