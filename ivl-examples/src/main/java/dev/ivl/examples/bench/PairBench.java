@@ -51,9 +51,10 @@ public final class PairBench {
      * @param decodeMillis per mode, the mean decode milliseconds per token of each repetition
      * @param prefillMillis per mode, the prefill milliseconds of each repetition
      * @param memory resident memory: before loading, after loading both models, and the peak after decoding, in MB
+     * @param combine where the two logits rows are best combined: on the host or on the models' device
      */
     public record Result(Machine machine, LlamaConfig base, LlamaConfig value, DecodeBench.Settings settings,
-            Map<Mode, double[]> decodeMillis, Map<Mode, double[]> prefillMillis, Memory memory) {
+            Map<Mode, double[]> decodeMillis, Map<Mode, double[]> prefillMillis, Memory memory, Combine combine) {
         /** @return the median decode time per token of a mode */
         public double decode(Mode mode) {
             return DecodeBench.Summary.of(decodeMillis.get(mode)).median();
@@ -95,6 +96,9 @@ public final class PairBench {
             b.append(String.format(Locale.ROOT, "memory MB: before load %.0f, models loaded %.0f, peak %.0f"
                     + " (decoding adds %.1f%% to the loaded models)%n", memory.beforeMb(), memory.loadedMb(),
                     memory.peakMb(), memory.decodingOverheadPercent()));
+            b.append(String.format(Locale.ROOT, "combine one step's logits: on the host %.4f ms (two rows copied out,"
+                    + " then added), on the device %.4f ms (added there, one row copied out)%n", combine.hostMillis(),
+                    combine.deviceMillis()));
             return b.toString();
         }
 
@@ -115,6 +119,7 @@ public final class PairBench {
             json.put("ratioConcurrentOverBase", ratio());
             json.put("valueOverBaseFlops", flopRatio());
             json.put("memory", memory);
+            json.put("combine", combine);
             return new GsonBuilder().setPrettyPrinting().create().toJson(json);
         }
     }
@@ -130,6 +135,41 @@ public final class PairBench {
         /** @return what decoding added at its peak, in percent of the loaded models' memory */
         public double decodingOverheadPercent() {
             return 100 * (peakMb - loadedMb) / (loadedMb - beforeMb);
+        }
+    }
+
+    /**
+     * The cost of combining one step's logits {@code z_base + α·z_delta} where they are: copied out as two rows and
+     * added on the host (what {@link CombinedModel} does), or added on the device and copied out as one row.
+     *
+     * @param hostMillis median milliseconds on the host, copies included
+     * @param deviceMillis median milliseconds on the device, the copy of the result included
+     */
+    public record Combine(double hostMillis, double deviceMillis) {
+        static Combine measure(LlamaModel base, int iterations) {
+            int v = base.vocabSize();
+            float[] out = new float[v];
+            ResidualCombiner combiner = ResidualCombiner.withAlpha(1f);
+            double[] host = new double[iterations];
+            double[] device = new double[iterations];
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(base.device(), "PyTorch")) {
+                ai.djl.ndarray.NDArray zb = m.randomNormal(new ai.djl.ndarray.types.Shape(1, v));
+                ai.djl.ndarray.NDArray zd = m.randomNormal(new ai.djl.ndarray.types.Shape(1, v));
+                for (int i = -iterations; i < iterations; i++) {
+                    long t0 = System.nanoTime();
+                    combiner.combine(new float[][] {zb.toFloatArray(), zd.toFloatArray()}, out);
+                    long t1 = System.nanoTime();
+                    try (ai.djl.ndarray.NDArray sum = zb.add(zd)) {
+                        sum.toFloatArray();
+                    }
+                    long t2 = System.nanoTime();
+                    if (i >= 0) {
+                        host[i] = (t1 - t0) / 1e6;
+                        device[i] = (t2 - t1) / 1e6;
+                    }
+                }
+            }
+            return new Combine(DecodeBench.Summary.of(host).median(), DecodeBench.Summary.of(device).median());
         }
     }
 
@@ -170,7 +210,8 @@ public final class PairBench {
             }
         }
         Memory memory = new Memory(rssBeforeLoadMb, loadedMb, status("VmHWM"));
-        return new Result(Machine.detect(), base.config(), value.config(), settings, decode, prefill, memory);
+        return new Result(Machine.detect(), base.config(), value.config(), settings, decode, prefill, memory,
+                Combine.measure(base, 2000));
     }
 
     /** @return {prefill ms, mean decode ms per token} */
