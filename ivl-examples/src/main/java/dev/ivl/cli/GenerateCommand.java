@@ -16,6 +16,10 @@ import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
+import dev.ivl.djl.vocab.VocabularyMaps;
+import dev.ivl.core.vocab.CrossVocabularyModel;
+import dev.ivl.core.vocab.SamplingVocabulary;
+import dev.ivl.core.vocab.VocabularyAlignment;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,6 +59,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--vocab-policy", defaultValue = "exact",
             description = "exact, or value-prefix when the value vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
     String vocabPolicy;
+
+    @Option(names = "--vocab-map", description = "a map from `ivl align-vocab` for a value model with another "
+            + "tokenizer (base tokenizer: --tokenizer or the model folder; value tokenizer: --value-tokenizer)")
+    Path vocabMap;
+
+    @Option(names = "--value-tokenizer", description = "with --vocab-map: the value model's tokenizer.json or folder "
+            + "(default: the value folder)")
+    Path valueTokenizer;
+
+    @Option(names = "--sample-in", defaultValue = "value",
+            description = "with --vocab-map: sample in the value vocabulary (the paper's eq. 5) or the base one"
+                    + " (default: ${DEFAULT-VALUE})")
+    String sampleIn;
 
     @ArgGroup(multiplicity = "1")
     Prompt prompt;
@@ -118,21 +135,45 @@ final class GenerateCommand implements Callable<Integer> {
             if (tok != null) {
                 tok.checkCompatible(base.vocabSize());
             }
+            if (vocabMap != null) {
+                return crossVocabulary(base, valueModel, tok, out);
+            }
             LanguageModel lm = valueModel == null
                     ? base
                     : new ResidualCombiner(alpha, policy()).combine(base, valueModel).withStepping(mode);
             int[] ids = promptIds(tok);
             GenerationConfig config = config(GenerationDefaults.load(model).orElse(null), base.config().eosTokenIds());
-            TokenListener listener = json || tok == null ? idsOrNothing(out) : out::print;
-            GenerationResult result = new Generator(lm, tok).generate(ids, config, listener, new CancellationToken());
-            if (json) {
-                out.println(toJson(result));
-            } else {
-                out.println();
-                System.err.printf(Locale.ROOT, "[%s: %d prompt + %d new tokens, prefill %.1f ms, %.2f ms/token]%n",
-                        result.finishReason(), result.usage().promptTokens(), result.usage().completionTokens(),
-                        result.timings().prefillMillis(), result.timings().meanTokenMillis());
-            }
+            return run(new Generator(lm, tok), ids, config, tok == null, out);
+        }
+    }
+
+    /** Base and value with different tokenizers, through a vocabulary map; the text is the source of truth. */
+    private int crossVocabulary(LlamaModel base, LlamaModel valueModel, HfTokenizer baseTok, PrintStream out) {
+        if (valueModel == null || baseTok == null) {
+            throw new InvalidInputException("--vocab-map needs --value and a base tokenizer");
+        }
+        try (HfTokenizer valueTok = HfTokenizer.load(valueTokenizer != null ? valueTokenizer : value)) {
+            valueTok.checkCompatible(valueModel.vocabSize());
+            VocabularyAlignment alignment = VocabularyMaps.read(vocabMap, baseTok, valueTok);
+            CrossVocabularyModel cross = CrossVocabularyModel.builder(base, baseTok, valueModel, valueTok,
+                    alignment.map()).alpha(alpha).sampling(Cli.enumOption("--sample-in", sampleIn,
+                            SamplingVocabulary.class)).build();
+            HfTokenizer sampling = cross.samplingTokenizer() == valueTok ? valueTok : baseTok;
+            // the prompt, stop tokens and text are in the sampling vocabulary; its tokenizer's EOS ids stop
+            return run(new Generator(cross, sampling), promptIds(sampling), config(null, List.of()), false, out);
+        }
+    }
+
+    private int run(Generator generator, int[] ids, GenerationConfig config, boolean noText, PrintStream out) {
+        TokenListener listener = json || noText ? idsOrNothing(out) : out::print;
+        GenerationResult result = generator.generate(ids, config, listener, new CancellationToken());
+        if (json) {
+            out.println(toJson(result));
+        } else {
+            out.println();
+            System.err.printf(Locale.ROOT, "[%s: %d prompt + %d new tokens, prefill %.1f ms, %.2f ms/token]%n",
+                    result.finishReason(), result.usage().promptTokens(), result.usage().completionTokens(),
+                    result.timings().prefillMillis(), result.timings().meanTokenMillis());
         }
         return 0;
     }
