@@ -225,8 +225,13 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      * @return logits {@code [T or 1, vocabSize]} in the compute dtype
      */
     NDArray forward(NDArray ids, int position, KvCache cache, boolean allRows) {
+        return forward(ids, position, cache, allRows, null);
+    }
+
+    /** As {@link #forward(NDArray, int, KvCache, boolean)}, with a cascade input added to the embeddings. */
+    NDArray forward(NDArray ids, int position, KvCache cache, boolean allRows, CascadeInput cascade) {
         int t = (int) ids.getShape().get(0);
-        NDArray h = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDArray h = inputs(ids, cascade);
         NDArray mask = t == 1 ? null : causalMask(ids.getManager(), position, t); // embed_tokens(input_ids)
         NDArray[] rotation = rope.tables(position, t); // cos, sin of the chunk's positions, shared by every layer
         for (int i = 0; i < layers.size(); i++) {
@@ -250,16 +255,39 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      * @return logits {@code [R, vocabSize]}
      */
     public NDArray forwardPacked(NDArray ids, NDArray positions, int maxPosition, NDArray mask, NDArray rows) {
+        return forwardPacked(ids, positions, maxPosition, mask, rows, null);
+    }
+
+    /**
+     * As {@link #forwardPacked(NDArray, NDArray, int, NDArray, NDArray)}, with the cascade scheme's input: the
+     * first layer sees {@code p_base·W_e (+ embed(x))}.
+     *
+     * @param cascade the base's next-token probabilities at every row, or null for the plain model
+     */
+    public NDArray forwardPacked(NDArray ids, NDArray positions, int maxPosition, NDArray mask, NDArray rows,
+            CascadeInput cascade) {
         if (maxPosition >= maxSequenceLength) {
             throw new InvalidInputException("position " + maxPosition + " is beyond the model's context of "
                     + maxSequenceLength);
         }
-        NDArray h = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDArray h = inputs(ids, cascade);
         NDArray[] rotation = rope.tablesAt(positions, maxPosition);
         for (DecoderLayer layer : layers) {
             h = layer.forwardPacked(h, rotation, mask);
         }
         return Ops.linear(norm.forward(h.get(rows)), lmHead); // RMSNorm is per row: pick the rows first
+    }
+
+    /** The first layer's input: {@code embed_tokens(ids)}, plus {@code p·W_e} under the cascade scheme. */
+    private NDArray inputs(NDArray ids, CascadeInput cascade) {
+        NDArray text = cascade != null && !cascade.withText()
+                ? null
+                : ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        if (cascade == null) {
+            return text;
+        }
+        NDArray soft = cascade.probabilities().toType(dtype, false).matMul(embedTokens); // p_base · W_e
+        return text == null ? soft : text.add(soft);
     }
 
     /**

@@ -31,8 +31,7 @@ public final class LlamaSession implements Session {
 
     @Override
     public float[] append(int... tokens) {
-        float[][] rows = run(tokens, false);
-        return rows[0];
+        return run(tokens, false, null, false)[0];
     }
 
     /**
@@ -42,10 +41,23 @@ public final class LlamaSession implements Session {
      * @return logits {@code [tokens.length][vocabSize]}
      */
     public float[][] appendAll(int... tokens) {
-        return run(tokens, true);
+        return run(tokens, true, null, false);
     }
 
-    private float[][] run(int[] tokens, boolean allRows) {
+    /**
+     * Appends tokens under the cascade scheme: the first layer also sees the base model's distribution after each
+     * token, {@code softmax(z_base)·W_e}.
+     *
+     * @param tokens at least one token id
+     * @param baseLogits the base model's logits after each of the tokens, {@code [tokens.length][vocabSize]}
+     * @param withText whether the token embeddings are added too
+     * @return the logits after the last token
+     */
+    float[] appendCascade(int[] tokens, float[][] baseLogits, boolean withText) {
+        return run(tokens, false, baseLogits, withText)[0];
+    }
+
+    private float[][] run(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText) {
         check(tokens);
         // inference records no autograd graph, whatever the thread (PyTorch's grad mode is per thread)
         boolean gradMode = JniUtils.isGradMode();
@@ -53,7 +65,7 @@ public final class LlamaSession implements Session {
             JniUtils.setGradMode(false);
         }
         try {
-            return forwardChunks(tokens, allRows);
+            return forwardChunks(tokens, allRows, baseLogits, withText);
         } finally {
             if (gradMode) {
                 JniUtils.setGradMode(true);
@@ -61,7 +73,7 @@ public final class LlamaSession implements Session {
         }
     }
 
-    private float[][] forwardChunks(int[] tokens, boolean allRows) {
+    private float[][] forwardChunks(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText) {
         int chunk = model.options().prefillChunk();
         int vocab = model.vocabSize();
         float[][] result = allRows ? new float[tokens.length][] : new float[1][];
@@ -74,7 +86,17 @@ public final class LlamaSession implements Session {
                 for (int i = 0; i < ids.length; i++) {
                     ids[i] = tokens[start + i];
                 }
-                NDArray logits = model.forward(manager.create(ids, new Shape(ids.length)), position, cache, allRows);
+                CascadeInput cascade = null;
+                if (baseLogits != null) {
+                    float[] rows = new float[ids.length * vocab];
+                    for (int i = 0; i < ids.length; i++) {
+                        System.arraycopy(baseLogits[start + i], 0, rows, i * vocab, vocab);
+                    }
+                    NDArray p = manager.create(rows, new Shape(ids.length, vocab)).softmax(-1); // softmax(z_base)
+                    cascade = new CascadeInput(p, withText);
+                }
+                NDArray logits = model.forward(manager.create(ids, new Shape(ids.length)), position, cache, allRows,
+                        cascade);
                 position += ids.length;
                 if (allRows || last) {
                     float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();

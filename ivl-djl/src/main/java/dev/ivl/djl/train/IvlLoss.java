@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.ivl.djl.llama.CascadeInput;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.train.data.PackedBatch;
 import dev.ivl.core.IvlException;
@@ -46,10 +47,10 @@ final class IvlLoss {
      * @param manager where the row's inputs are created (the value model's device)
      * @return the row's sums
      */
-    static Sums backward(LlamaModel value, LlamaModel base, PackedBatch batch, double lambda, int stepLabels,
-            GradientCollector collector, NDManager manager, ExecutorService baseWorker) {
+    static Sums backward(LlamaModel value, LlamaModel base, Scheme scheme, PackedBatch batch, double lambda,
+            int stepLabels, GradientCollector collector, NDManager manager, ExecutorService baseWorker) {
         try (NDScope scope = new NDScope()) {
-            Loss loss = compute(value, base, batch, lambda, stepLabels, manager, baseWorker);
+            Loss loss = compute(value, base, scheme, batch, lambda, stepLabels, manager, baseWorker);
             collector.backward(loss.value());
             return loss.sums();
         }
@@ -63,8 +64,8 @@ final class IvlLoss {
      * Create it inside a scope that the caller closes. With a {@code baseWorker}, the base's forward pass runs on it
      * while the value model's runs on the calling thread (the value model never needs the base's output).
      */
-    static Loss compute(LlamaModel value, LlamaModel base, PackedBatch batch, double lambda, int stepLabels,
-            NDManager manager, ExecutorService baseWorker) {
+    static Loss compute(LlamaModel value, LlamaModel base, Scheme scheme, PackedBatch batch, double lambda,
+            int stepLabels, NDManager manager, ExecutorService baseWorker) {
         int vocab = value.vocabSize();
         NDArray ids = longs(manager, batch.tokens());
         NDArray positions = longs(manager, batch.positions());
@@ -72,6 +73,17 @@ final class IvlLoss {
         NDArray labels = longs(manager, batch.targetIds()).reshape(batch.targetCount(), 1);
         int maxPosition = Arrays.stream(batch.positions()).max().orElse(0);
         NDArray mask = packedMask(manager, batch.segments());
+        if (scheme == Scheme.CASCADE || scheme == Scheme.CASCADE_NO_TEXT) {
+            // the value model's input needs the base's distribution at every row: h0 = softmax(z_base)·W_e (+ embed)
+            long[] all = new long[batch.length()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            NDArray zBaseAll = base.forwardPacked(ids, positions, maxPosition, mask, manager.create(all));
+            CascadeInput cascade = new CascadeInput(zBaseAll.softmax(1), scheme == Scheme.CASCADE);
+            NDArray zDelta = value.forwardPacked(ids, positions, maxPosition, mask, rows, cascade);
+            return loss(zBaseAll.get(rows).add(zDelta), zDelta, labels, lambda, stepLabels, vocab, batch);
+        }
         // the base's weights require no gradient: its logits enter as constants (stop_gradient)
         Callable<NDArray> baseLogits = () -> base.forwardPacked(ids, positions, maxPosition, mask, rows);
         Future<NDArray> pendingBase = base == null || baseWorker == null ? null : baseWorker.submit(() -> {
@@ -87,10 +99,16 @@ final class IvlLoss {
             NDArray zBase = pendingBase == null ? call(baseLogits) : await(pendingBase);
             zPost = zBase.add(zDelta);
         }
+        return loss(zPost, base == null ? null : zDelta, labels, lambda, stepLabels, vocab, batch);
+    }
+
+    /** CE over the label rows plus λ·Σ|z_delta|/V, both divided by the step's label count. */
+    private static Loss loss(NDArray zPost, NDArray zDelta, NDArray labels, double lambda, int stepLabels, int vocab,
+            PackedBatch batch) {
         NDArray nll = zPost.logSoftmax(1).gather(labels, 1).sum().neg(); //       Σ −log softmax(z_post)[label]
         NDArray loss = nll.div((float) stepLabels);
         NDArray absDelta = null;
-        if (base != null) {
+        if (zDelta != null) {
             absDelta = zDelta.abs().sum(); //                                     Σ |z_delta|
             if (lambda > 0) {
                 loss = loss.add(absDelta.mul((float) (lambda / ((double) stepLabels * vocab))));

@@ -59,10 +59,6 @@ public final class IvlTrainer {
      * @return the result; the model is in {@link TrainConfig#out()}
      */
     public TrainResult train(TrainListener listener) {
-        if (config.scheme() == Scheme.CASCADE || config.scheme() == Scheme.CASCADE_NO_TEXT) {
-            throw new InvalidParameterException("scheme", config.scheme(),
-                    "is not supported yet: train with residual (IVL's default) or causal-lm");
-        }
         HfTokenizer tokenizer = HfTokenizer.load(config.valueInit());
         TrainingData data;
         try {
@@ -134,7 +130,7 @@ public final class IvlTrainer {
                     double nll = 0;
                     double abs = 0;
                     for (PackedBatch batch : group) {
-                        IvlLoss.Sums sums = IvlLoss.backward(value, base, batch, config.lambda(), labels,
+                        IvlLoss.Sums sums = IvlLoss.backward(value, base, config.scheme(), batch, config.lambda(), labels,
                                 collector, manager, baseWorker);
                         nll += sums.nllSum();
                         abs += sums.absDeltaSum();
@@ -248,7 +244,7 @@ public final class IvlTrainer {
         JsonObject json = new JsonObject();
         json.addProperty("format", "ivl-value-model");
         json.addProperty("version", 1);
-        json.addProperty("scheme", config.scheme().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        json.addProperty("scheme", config.scheme().label());
         json.addProperty("lambda", config.lambda());
         var bases = new com.google.gson.JsonArray();
         config.bases().forEach(b -> bases.add(b.toAbsolutePath().normalize().toString()));

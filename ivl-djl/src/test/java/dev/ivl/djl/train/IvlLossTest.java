@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.ivl.djl.llama.CascadeModel;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.testutil.Fixtures;
 import dev.ivl.djl.train.data.PackedBatch;
@@ -81,7 +82,7 @@ class IvlLossTest {
 
     static double packedLoss(double lambda) {
         try (NDScope scope = new NDScope()) {
-            return IvlLoss.compute(value, base, BATCH, lambda, BATCH.targetCount(), manager, null).value().getFloat();
+            return IvlLoss.compute(value, base, Scheme.RESIDUAL, BATCH, lambda, BATCH.targetCount(), manager, null).value().getFloat();
         }
     }
 
@@ -96,6 +97,55 @@ class IvlLossTest {
         assertTrue(reference(1) > reference(0), "the L1 term is not zero");
     }
 
+    /**
+     * The cascade scheme: the packed training loss equals the one computed through {@link CascadeModel}, the
+     * inference path (KV caches, the base's distribution fed row by row).
+     */
+    @Test
+    void cascadeTrainingLossEqualsTheInferencePath() {
+        for (boolean withText : new boolean[] {true, false}) {
+            double nll = 0;
+            double abs = 0;
+            int labels = 0;
+            CascadeModel cascade = new CascadeModel(base, value, 1f, withText);
+            for (int s = 0; s < SAMPLES.length; s++) {
+                float[][] zb = base.logits(SAMPLES[s]);
+                try (dev.ivl.core.model.Session session = cascade.newSession()) {
+                    for (int pos = 1; pos < SAMPLES[s].length; pos++) {
+                        float[] zPost = session.append(SAMPLES[s][pos - 1]); // logits after token pos - 1
+                        if (!contains(TARGET_POSITIONS[s], pos)) {
+                            continue;
+                        }
+                        double max = Double.NEGATIVE_INFINITY;
+                        for (float z : zPost) {
+                            max = Math.max(max, z);
+                        }
+                        double sum = 0;
+                        for (int i = 0; i < zPost.length; i++) {
+                            sum += Math.exp(zPost[i] - max);
+                            abs += Math.abs(zPost[i] - zb[pos - 1][i]); // z_delta = z_post − z_base at α = 1
+                        }
+                        nll += -(zPost[SAMPLES[s][pos]] - max - Math.log(sum));
+                        labels++;
+                    }
+                }
+            }
+            double want = nll / labels + abs / ((double) labels * value.vocabSize());
+            double got;
+            try (NDScope scope = new NDScope()) {
+                got = IvlLoss.compute(value, base, withText ? Scheme.CASCADE : Scheme.CASCADE_NO_TEXT, BATCH, 1,
+                        BATCH.targetCount(), manager, null).value().getFloat();
+            }
+            System.out.printf("cascade loss (text %s): packed %.6f, inference path %.6f%n", withText, got, want);
+            assertEquals(want, got, 1e-4 * Math.abs(want));
+            assertTrue(Math.abs(got - packedLoss(1)) > 1e-3, "the cascade input changes the loss");
+        }
+    }
+
+    static boolean contains(int[] values, int v) {
+        return java.util.Arrays.stream(values).anyMatch(x -> x == v);
+    }
+
     @Test
     void gradientsMatchFiniteDifferences() {
         double lambda = 1;
@@ -107,7 +157,7 @@ class IvlLossTest {
         }
         try {
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                IvlLoss.backward(value, base, BATCH, lambda, BATCH.targetCount(), collector, manager, null);
+                IvlLoss.backward(value, base, Scheme.RESIDUAL, BATCH, lambda, BATCH.targetCount(), collector, manager, null);
             }
             for (String name : names) {
                 NDArray p = params.get(name);
@@ -140,7 +190,7 @@ class IvlLossTest {
         params.values().forEach(p -> p.setRequiresGradient(true));
         try {
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                IvlLoss.backward(value, base, BATCH, 1, BATCH.targetCount(), collector, manager, null);
+                IvlLoss.backward(value, base, Scheme.RESIDUAL, BATCH, 1, BATCH.targetCount(), collector, manager, null);
             }
             AdamW optimizer = new AdamW(params, manager, 0.1);
             optimizer.step(1e-2);

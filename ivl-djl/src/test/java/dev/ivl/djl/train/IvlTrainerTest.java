@@ -154,12 +154,27 @@ class IvlTrainerTest {
     }
 
     @Test
-    void causalLmTrainingNeedsNoBaseAndCascadeIsRefusedClearly() throws IOException {
+    void causalLmTrainingNeedsNoBase() throws IOException {
         List<StepReport> reports = run(config("lm").bases(List.of()).scheme(Scheme.CAUSAL_LM).build());
         assertTrue(reports.get(reports.size() - 1).crossEntropy() < reports.get(0).crossEntropy());
         assertEquals(0, reports.get(0).meanAbsDelta());
         InvalidParameterException e = assertThrows(InvalidParameterException.class,
-                () -> new IvlTrainer(config("c").scheme(Scheme.CASCADE).build()).train(TrainListener.NONE));
-        assertEquals("scheme", e.parameter());
+                () -> config("lm2").scheme(Scheme.CAUSAL_LM).build());
+        assertEquals("bases", e.parameter());
+    }
+
+    @Test
+    void cascadeSchemesTrainAndRecordTheirScheme() throws IOException {
+        for (Scheme scheme : new Scheme[] {Scheme.CASCADE, Scheme.CASCADE_NO_TEXT}) {
+            String name = scheme.name().toLowerCase(java.util.Locale.ROOT);
+            List<StepReport> reports = run(config(name).scheme(scheme).learningRate(1e-2f).build());
+            double first = reports.get(0).crossEntropy();
+            double last = reports.get(reports.size() - 1).crossEntropy();
+            System.out.printf("train %s: cross-entropy %.3f -> %.3f%n", name, first, last);
+            assertTrue(last < first, scheme + ": " + first + " -> " + last);
+            JsonObject ivl = JsonParser.parseString(Files.readString(tmp.resolve(name).resolve("ivl.json")))
+                    .getAsJsonObject();
+            assertEquals(name.replace('_', '-'), ivl.get("scheme").getAsString());
+        }
     }
 }

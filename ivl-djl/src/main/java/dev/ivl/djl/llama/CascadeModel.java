@@ -1,0 +1,99 @@
+package dev.ivl.djl.llama;
+
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.core.model.Session;
+
+/**
+ * A base model with a value model trained under the cascade scheme: the value model's first layer sees the base's
+ * next-token distribution, {@code h₀ = softmax(z_base)·W_e (+ embed(x))}, and the combined logits are
+ * {@code z_base + α·z_delta}. Unlike the residual scheme, the value model needs the base's output of the same step,
+ * so the two run one after the other.
+ */
+public final class CascadeModel implements LanguageModel {
+    private final LlamaModel base;
+    private final LlamaModel value;
+    private final float alpha;
+    private final boolean withText;
+
+    /**
+     * @param base the base model
+     * @param value the value model, trained with the cascade scheme
+     * @param alpha the weight of z_delta
+     * @param withText whether the value model also sees the token embeddings (the scheme it was trained with)
+     */
+    public CascadeModel(LlamaModel base, LlamaModel value, float alpha, boolean withText) {
+        if (base.vocabSize() != value.vocabSize()) {
+            throw new InvalidInputException("vocabulary mismatch: base has " + base.vocabSize()
+                    + " tokens, value model has " + value.vocabSize() + " (the cascade scheme needs equal vocabularies)");
+        }
+        if (!Float.isFinite(alpha)) {
+            throw new InvalidParameterException("alpha", alpha, "must be finite");
+        }
+        this.base = base;
+        this.value = value;
+        this.alpha = alpha;
+        this.withText = withText;
+    }
+
+    @Override
+    public int vocabSize() {
+        return base.vocabSize();
+    }
+
+    @Override
+    public int maxSequenceLength() {
+        return Math.min(base.maxSequenceLength(), value.maxSequenceLength());
+    }
+
+    @Override
+    public Session newSession() {
+        LlamaSession b = base.newSession();
+        try {
+            return new CascadeSession(b, value.newSession());
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    private final class CascadeSession implements Session {
+        private final LlamaSession baseSession;
+        private final LlamaSession valueSession;
+
+        CascadeSession(LlamaSession baseSession, LlamaSession valueSession) {
+            this.baseSession = baseSession;
+            this.valueSession = valueSession;
+        }
+
+        @Override
+        public float[] append(int... tokens) {
+            float[][] zBase = baseSession.appendAll(tokens);
+            float[] zDelta = valueSession.appendCascade(tokens, zBase, withText);
+            float[] last = zBase[zBase.length - 1];
+            float[] out = new float[last.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = last[i] + alpha * zDelta[i]; // z_base + α·z_delta
+            }
+            return out;
+        }
+
+        @Override
+        public int position() {
+            return baseSession.position();
+        }
+
+        @Override
+        public void rewind(int position) {
+            baseSession.rewind(position);
+            valueSession.rewind(position);
+        }
+
+        @Override
+        public void close() {
+            baseSession.close();
+            valueSession.close();
+        }
+    }
+}
