@@ -5,13 +5,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.ModelFormatException;
+import dev.ivl.djl.weights.StrictJson;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigDecimal;
@@ -364,23 +361,7 @@ public record LlamaConfig(
 
         /** @return the JSON object in {@code json} (strict JSON, nothing after it) */
         static JsonObject parseObject(String json, Path source) {
-            JsonElement root;
-            try {
-                JsonReader reader = new JsonReader(new StringReader(json));
-                reader.setStrictness(Strictness.STRICT);
-                root = JsonParser.parseReader(reader);
-                reader.peek(); // strict mode throws here unless only whitespace follows
-            } catch (JsonParseException | IOException | IllegalStateException e) {
-                Throwable cause = e;
-                while (cause.getCause() != null) {
-                    cause = cause.getCause();
-                }
-                String message = String.valueOf(cause.getMessage());
-                int see = message.indexOf("\nSee ");
-                message = (see < 0 ? message : message.substring(0, see))
-                        .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept ", "");
-                throw new ModelFormatException(source, "not valid JSON: " + message, e);
-            }
+            JsonElement root = StrictJson.parse(source, null, new StringReader(json));
             if (!root.isJsonObject()) {
                 throw new ModelFormatException(source, "not a JSON object");
             }

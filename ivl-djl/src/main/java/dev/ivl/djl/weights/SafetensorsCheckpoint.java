@@ -241,7 +241,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     private static Map<String, String> readWeightMap(Path index) {
         JsonElement root;
         try (Reader in = Files.newBufferedReader(index, StandardCharsets.UTF_8)) {
-            root = SafetensorsFile.parseStrictJson(index, "the index", in);
+            root = StrictJson.parse(index, "the index", in);
         } catch (IOException e) {
             throw new ModelFormatException(index, "cannot read: " + e, e);
         }

@@ -3,14 +3,9 @@ package dev.ivl.djl.weights;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringReader;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -162,36 +157,11 @@ final class SafetensorsFile implements AutoCloseable {
         } catch (CharacterCodingException e) {
             throw new ModelFormatException(file, "header is not UTF-8 text", e);
         }
-        JsonElement root = parseStrictJson(file, "header", new StringReader(text));
+        JsonElement root = StrictJson.parse(file, "header", new StringReader(text));
         if (!root.isJsonObject()) {
             throw new ModelFormatException(file, "header is not a JSON object");
         }
         return root.getAsJsonObject();
-    }
-
-    /**
-     * Parses one strict JSON value, with nothing but whitespace after it.
-     *
-     * @param what names the text in messages ("header", ...)
-     */
-    static JsonElement parseStrictJson(Path file, String what, Reader text) {
-        try {
-            JsonReader reader = new JsonReader(text);
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement root = JsonParser.parseReader(reader);
-            reader.peek(); // strict mode throws here unless only whitespace follows
-            return root;
-        } catch (JsonParseException | IOException | IllegalStateException e) {
-            Throwable cause = e;
-            while (cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            String message = String.valueOf(cause.getMessage());
-            int see = message.indexOf("\nSee ");
-            message = (see < 0 ? message : message.substring(0, see))
-                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept ", "");
-            throw new ModelFormatException(file, what + " is not valid JSON: " + message, e);
-        }
     }
 
     private static Map<String, String> parseMetadata(Path file, JsonElement element) {
