@@ -70,7 +70,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "uncounted repetitions first (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--threads", description = "PyTorch intra-op threads (default: the cores)")
+    @Option(names = "--threads", description = "thread budget: PyTorch intra-op threads, and with --value the threads"
+            + " of a concurrent step (default: the cores)")
     Integer threads;
 
     @Option(names = "--redo-disturbed",
@@ -83,15 +84,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // before anything starts the engine, which reads it once; with --value the cores are shared by two models
-        Cli.configureThreads(threads, value == null ? 1 : 2);
+        int budget = Cli.configureThreads(threads); // before anything starts the engine, which reads it once
         DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed,
                 redoDisturbed);
         String[] resolved = resolve(weights.model, weights.random);
         Path dir = Path.of(resolved[0]);
         String source = resolved[1];
         if (value != null) {
-            return pair(dir, resolve(value.model, value.random), settings);
+            return pair(dir, resolve(value.model, value.random), settings, budget);
         }
         System.err.println("ivl bench: loading " + dir + " ...");
         try (LlamaModel model = LlamaModel.load(dir, modelOptions.toLoadOptions());
@@ -128,14 +128,14 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private int pair(Path baseDir, String[] valueResolved, DecodeBench.Settings settings) {
+    private int pair(Path baseDir, String[] valueResolved, DecodeBench.Settings settings, int budget) {
         double before = PairBench.status("VmRSS");
         System.err.println("ivl bench: loading " + baseDir + " and " + valueResolved[0] + " ...");
         try (LlamaModel base = LlamaModel.load(baseDir, modelOptions.toLoadOptions());
                 LlamaModel valueModel = LlamaModel.load(Path.of(valueResolved[0]), modelOptions.toLoadOptions())) {
-            System.err.printf(Locale.ROOT, "ivl bench: %d + %d warm-up repetitions of 4 modes ...%n", repetitions,
-                    warmup);
-            PairBench.Result result = PairBench.run(base, valueModel, settings, before);
+            System.err.printf(Locale.ROOT, "ivl bench: %d + %d warm-up repetitions of %d modes ...%n", repetitions,
+                    warmup, PairBench.Mode.values().length);
+            PairBench.Result result = PairBench.run(base, valueModel, settings, budget, before);
             System.out.print(json ? result.toJson() + "\n" : result.toText());
         }
         return 0;

@@ -65,9 +65,12 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    StepOptions stepOptions;
+
     @Override
     public Integer call() throws IOException {
-        Cli.configureThreads(null, 1);
+        stepOptions.configure();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Path tokenizerPath = tokenizer != null ? tokenizer : base;
@@ -115,7 +118,7 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(ChatMessage.user(line));
                 LanguageModel lm = valueModel == null
                         ? baseModel
-                        : ResidualCombiner.withAlpha(currentAlpha).combine(baseModel, valueModel);
+                        : stepOptions.apply(ResidualCombiner.withAlpha(currentAlpha).combine(baseModel, valueModel));
                 int[] prompt = tok.encode(template.render(history, true), false); // specials come from the template
                 GenerationResult result = new Generator(lm, tok).generate(prompt, config.build(), out::print,
                         new CancellationToken());

@@ -1,6 +1,10 @@
 package dev.ivl.cli;
 
 import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.combine.CombinedModel;
+import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.LlamaCombinedModel;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -28,23 +32,34 @@ final class Cli {
     }
 
     /**
-     * Sets PyTorch's intra-op threads before any model loads (the engine reads the setting once, at start). By
-     * default, the cores are shared among the models that step at the same time: on 2 cores, two models stepping
-     * concurrently with one thread each beat one model after the other with two threads (small operations do not
-     * use two cores well; two threads do).
+     * Sets the thread budget before any model loads (the engine reads it once, at start): PyTorch's intra-op threads,
+     * which a model stepping alone or models stepping one after the other use, and the threads a concurrent
+     * {@link LlamaCombinedModel} step shares among its models (one intra-op thread each).
      *
-     * @param threads the explicit count, or null for the default
-     * @param concurrentModels how many models run their forward passes at the same time
+     * @param threads the explicit count, or null for the default: the available processors
+     * @return the budget
      */
-    static void configureThreads(Integer threads, int concurrentModels) {
+    static int configureThreads(Integer threads) {
         if (threads != null && threads < 1) {
             throw new InvalidParameterException("--threads", threads, "must be >= 1");
         }
-        int count = threads != null
-                ? threads
-                : Math.max(1, Runtime.getRuntime().availableProcessors() / concurrentModels);
-        if (System.getProperty(THREADS_PROPERTY) == null || threads != null) {
-            System.setProperty(THREADS_PROPERTY, Integer.toString(count));
+        if (threads != null || System.getProperty(THREADS_PROPERTY) == null) {
+            System.setProperty(THREADS_PROPERTY, Integer.toString(
+                    threads != null ? threads : Runtime.getRuntime().availableProcessors()));
         }
+        return Integer.parseInt(System.getProperty(THREADS_PROPERTY));
+    }
+
+    /**
+     * @param combined models combined on the host
+     * @param stepping how their forward passes run
+     * @param threads the thread budget of a concurrent step
+     * @return the combination run on the models' device ({@link LlamaCombinedModel}) when it can be, else as given
+     */
+    static LanguageModel onDevice(CombinedModel combined, Stepping stepping, int threads) {
+        if (LlamaCombinedModel.unsupportedReason(combined) == null) {
+            return LlamaCombinedModel.of(combined).withStepping(stepping).withThreads(threads);
+        }
+        return combined.withStepping(stepping);
     }
 }

@@ -3,7 +3,6 @@ package dev.ivl.cli;
 import com.google.gson.GsonBuilder;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.combine.ResidualCombiner;
-import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
@@ -50,13 +49,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model (default: ${DEFAULT-VALUE})")
     float alpha;
 
-    @Option(names = "--stepping", defaultValue = "sequential",
-            description = "with --value: run the two forward passes sequential (each with all cores) or concurrent"
-                    + " (cores shared); sequential is faster on 2 cores, see docs/BENCHMARKS.md (default: ${DEFAULT-VALUE})")
-    String stepping;
-
-    @Option(names = "--threads", description = "PyTorch intra-op threads (default: cores / models stepping at once)")
-    Integer threads;
 
     @Option(names = "--vocab-policy", defaultValue = "exact",
             description = "exact, or value-prefix when the value vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
@@ -126,10 +118,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    StepOptions stepOptions;
+
     @Override
     public Integer call() {
-        Stepping mode = Cli.enumOption("--stepping", stepping, Stepping.class);
-        Cli.configureThreads(threads, value != null && mode == Stepping.CONCURRENT ? 2 : 1);
+        stepOptions.configure();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LlamaModel base = LlamaModel.load(model, modelOptions.toLoadOptions());
                 LlamaModel valueModel = value == null ? null : LlamaModel.load(value, modelOptions.toLoadOptions());
@@ -140,7 +134,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (vocabMap != null) {
                 return crossVocabulary(base, valueModel, tok, out);
             }
-            LanguageModel lm = valueModel == null ? base : combine(base, valueModel, mode);
+            LanguageModel lm = valueModel == null ? base : combine(base, valueModel);
             int[] ids = promptIds(tok);
             GenerationConfig config = config(GenerationDefaults.load(model).orElse(null), base.config().eosTokenIds());
             return run(new Generator(lm, tok), ids, config, tok == null, out);
@@ -148,13 +142,13 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The residual combination, or the cascade one for a value model that {@code ivl.json} says was so trained. */
-    private LanguageModel combine(LlamaModel base, LlamaModel valueModel, Stepping mode) {
+    private LanguageModel combine(LlamaModel base, LlamaModel valueModel) {
         Scheme scheme = Scheme.recordedIn(value);
         return switch (scheme) {
             case CASCADE, CASCADE_NO_TEXT -> new CascadeModel(base, valueModel, alpha, scheme == Scheme.CASCADE);
             case CAUSAL_LM -> throw new InvalidInputException(value + " was trained as a plain language model"
                     + " (ivl.json scheme causal-lm), not as a value model: use it with --model");
-            case RESIDUAL -> new ResidualCombiner(alpha, policy()).combine(base, valueModel).withStepping(mode);
+            case RESIDUAL -> stepOptions.apply(new ResidualCombiner(alpha, policy()).combine(base, valueModel));
         };
     }
 

@@ -142,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainConfig config = toConfig();
-        Cli.configureThreads(threads, 1);
+        Cli.configureThreads(threads);
         TrainLog log = new TrainLog(config.out(), config.resume());
         TrainResult result;
         try (TrainProgress progress = new TrainProgress(ProgressBar.onStderr("step"), log)) {

@@ -5,6 +5,7 @@ import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
+import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.llama.LoadOptions;
 import dev.ivl.djl.tokenizer.ChatMessage;
@@ -24,7 +25,8 @@ import java.util.Map;
  * <pre>
  * java -cp "ivl-examples/target/ivl.jar:ivl-examples/target/lib/*" dev.ivl.examples.TransferExample \
  *     --base /models/Llama-2-7b-hf --value /models/ivl-value-tinyllama \
- *     [--device gpu|cpu] [--dtype f16|f32] [--alpha 1.0] [--template llama2|zephyr] \
+ *     [--device gpu|cpu] [--dtype f16|f32] [--alpha 1.0] [--stepping concurrent|sequential] \
+ *     [--template llama2|zephyr] \
  *     [--tokenizer FILE] [--max-new-tokens 256] [--prompt "..."]
  * </pre>
  *
@@ -61,13 +63,23 @@ public final class TransferExample {
                     new dev.ivl.core.generate.CancellationToken());
             report(alone);
             System.out.println("== base + value (" + value.getFileName() + ", alpha " + alpha + ")");
-            GenerationResult combined = new Generator(ResidualCombiner.withAlpha(alpha).combine(baseModel, valueModel)
-                    .withStepping(Stepping.SEQUENTIAL), tokenizer)
+            // the two forward passes at the same time (or one after the other), the logits combined on the device
+            LlamaCombinedModel pair = LlamaCombinedModel.of(ResidualCombiner.withAlpha(alpha).combine(baseModel,
+                    valueModel)).withStepping(stepping(o.getOrDefault("--stepping", "concurrent")));
+            GenerationResult combined = new Generator(pair, tokenizer)
                     .generate(ids, config, System.out::print, new dev.ivl.core.generate.CancellationToken());
             report(combined);
             System.out.printf(Locale.ROOT, "combined / base alone: %.3f ms per token ratio%n",
                     combined.timings().meanTokenMillis() / alone.timings().meanTokenMillis());
         }
+    }
+
+    private static Stepping stepping(String value) {
+        return switch (value) {
+            case "concurrent" -> Stepping.CONCURRENT;
+            case "sequential" -> Stepping.SEQUENTIAL;
+            default -> throw new IllegalArgumentException("--stepping must be concurrent or sequential, got " + value);
+        };
     }
 
     private static void report(GenerationResult r) {

@@ -31,7 +31,27 @@ public final class LlamaSession implements Session {
 
     @Override
     public float[] append(int... tokens) {
-        return run(tokens, false, null, false)[0];
+        float[][] result = new float[1][];
+        run(tokens, false, null, false, (start, logits) -> result[0] = toHost(logits)[0]);
+        return result[0];
+    }
+
+    /**
+     * Like {@link #append}, but the logits stay on the model's device.
+     *
+     * @param tokens at least one token id
+     * @param into the manager the returned array is attached to (the caller closes it)
+     * @return float32 logits {@code [1, vocabSize]} after the last token
+     */
+    NDArray appendOnDevice(int[] tokens, NDManager into) {
+        NDArray[] result = new NDArray[1];
+        run(tokens, false, null, false, (start, logits) -> {
+            NDArray row = logits.toType(DataType.FLOAT32, false);
+            NDScope.unregister(row); // outlives the step's scope: it belongs to the caller's manager
+            row.attach(into);
+            result[0] = row;
+        });
+        return result[0];
     }
 
     /**
@@ -41,7 +61,12 @@ public final class LlamaSession implements Session {
      * @return logits {@code [tokens.length][vocabSize]}
      */
     public float[][] appendAll(int... tokens) {
-        return run(tokens, true, null, false);
+        float[][] result = new float[tokens.length][];
+        run(tokens, true, null, false, (start, logits) -> {
+            float[][] rows = toHost(logits);
+            System.arraycopy(rows, 0, result, start, rows.length);
+        });
+        return result;
     }
 
     /**
@@ -54,10 +79,21 @@ public final class LlamaSession implements Session {
      * @return the logits after the last token
      */
     float[] appendCascade(int[] tokens, float[][] baseLogits, boolean withText) {
-        return run(tokens, false, baseLogits, withText)[0];
+        float[][] result = new float[1][];
+        run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = toHost(logits)[0]);
+        return result[0];
     }
 
-    private float[][] run(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText) {
+    /** Receives the logits of a chunk while the chunk's scope is still open. */
+    private interface LogitsSink {
+        /**
+         * @param start the index in the appended tokens of the chunk's first token
+         * @param logits {@code [rows, vocabSize]} in the compute dtype: every row of the chunk, or its last one
+         */
+        void accept(int start, NDArray logits);
+    }
+
+    private void run(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText, LogitsSink sink) {
         check(tokens);
         // inference records no autograd graph, whatever the thread (PyTorch's grad mode is per thread)
         boolean gradMode = JniUtils.isGradMode();
@@ -65,7 +101,7 @@ public final class LlamaSession implements Session {
             JniUtils.setGradMode(false);
         }
         try {
-            return forwardChunks(tokens, allRows, baseLogits, withText);
+            forwardChunks(tokens, allRows, baseLogits, withText, sink);
         } finally {
             if (gradMode) {
                 JniUtils.setGradMode(true);
@@ -73,10 +109,10 @@ public final class LlamaSession implements Session {
         }
     }
 
-    private float[][] forwardChunks(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText) {
+    private void forwardChunks(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText,
+            LogitsSink sink) {
         int chunk = model.options().prefillChunk();
         int vocab = model.vocabSize();
-        float[][] result = allRows ? new float[tokens.length][] : new float[1][];
         for (int start = 0; start < tokens.length; start += chunk) {
             int end = Math.min(tokens.length, start + chunk);
             boolean last = end == tokens.length;
@@ -99,15 +135,21 @@ public final class LlamaSession implements Session {
                         cascade);
                 position += ids.length;
                 if (allRows || last) {
-                    float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
-                    int rows = flat.length / vocab;
-                    for (int r = 0; r < rows; r++) {
-                        result[allRows ? start + r : 0] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-                    }
+                    sink.accept(start, logits);
                 }
             }
         }
-        return result;
+    }
+
+    /** @return the rows of {@code [rows, vocabSize]} logits as float32 host arrays */
+    private float[][] toHost(NDArray logits) {
+        int vocab = model.vocabSize();
+        float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][] rows = new float[flat.length / vocab][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+        }
+        return rows;
     }
 
     private void check(int[] tokens) {

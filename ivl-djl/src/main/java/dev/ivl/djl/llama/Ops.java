@@ -15,10 +15,14 @@ final class Ops {
      * {@code w}'s rows, {@code n} being the engine's intra-op threads: the engine runs the vector product of one
      * row on one thread whatever its thread count, while it spreads a batch over its threads, so each thread then
      * streams its share of the weights (about 1.5× faster on 2 cores). Each output is the same dot product either
-     * way.
+     * way. On a thread taking part in a {@link WorkShare}, any number of rows goes through the share instead.
      */
     static NDArray linear(NDArray x, NDArray w) {
         long out = w.getShape().get(0);
+        WorkShare share = x.getDevice().isGpu() ? null : WorkShare.current();
+        if (share != null) {
+            return share.linear(x, w);
+        }
         if (x.getShape().get(0) == 1 && !x.getDevice().isGpu()) {
             int n = JniUtils.getNumThreads();
             if (n > 1 && out % n == 0) {

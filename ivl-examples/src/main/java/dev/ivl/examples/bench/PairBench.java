@@ -8,6 +8,7 @@ import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import dev.ivl.core.sample.GreedySampler;
+import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
 import java.io.IOException;
@@ -21,24 +22,30 @@ import java.util.SplittableRandom;
 
 /**
  * Measures combined decoding in one run: the base model alone, the value model alone, both combined one after the
- * other ({@link Stepping#SEQUENTIAL}) and both at the same time ({@link Stepping#CONCURRENT}). Each repetition runs
- * the four in turn (interleaved), each with a fresh session: the prompt in one {@code append} (prefill), then
+ * other ({@link Stepping#SEQUENTIAL}) and both at the same time ({@link Stepping#CONCURRENT}), the latter both as
+ * {@link LlamaCombinedModel} and as the engine-free {@link CombinedModel} runs it. Each repetition runs the modes in
+ * turn (interleaved), each with a fresh session: the prompt in one {@code append} (prefill), then
  * {@code newTokens} greedy tokens one {@code append} at a time (decode; only the appends are timed). Figures are
  * medians over the repetitions. The ratio R = concurrent / base alone says what the value model costs.
  */
 public final class PairBench {
     private PairBench() {}
 
-    /** The four ways of decoding, in the order each repetition runs them. */
+    /** The ways of decoding, in the order each repetition runs them. */
     public enum Mode {
         /** The base model alone. */
         BASE,
         /** The value model alone. */
         VALUE,
-        /** Base and value, one after the other. */
+        /** Base and value one after the other, combined on the device ({@link LlamaCombinedModel}). */
         SEQUENTIAL,
-        /** Base and value at the same time. */
-        CONCURRENT
+        /** Base and value at the same time sharing row blocks, combined on the device ({@link LlamaCombinedModel}). */
+        CONCURRENT,
+        /**
+         * Base and value at the same time as the engine-free {@link CombinedModel} runs them: each model on its own
+         * thread with the engine's intra-op threads, combined on the host.
+         */
+        CONCURRENT_ENGINE_FREE
     }
 
     /**
@@ -48,13 +55,15 @@ public final class PairBench {
      * @param base the base model's shape
      * @param value the value model's shape
      * @param settings what ran
+     * @param stepThreads the thread budget of a {@link Mode#CONCURRENT} step
      * @param decodeMillis per mode, the mean decode milliseconds per token of each repetition
      * @param prefillMillis per mode, the prefill milliseconds of each repetition
      * @param memory resident memory: before loading, after loading both models, and the peak after decoding, in MB
      * @param combine where the two logits rows are best combined: on the host or on the models' device
      */
     public record Result(Machine machine, LlamaConfig base, LlamaConfig value, DecodeBench.Settings settings,
-            Map<Mode, double[]> decodeMillis, Map<Mode, double[]> prefillMillis, Memory memory, Combine combine) {
+            int stepThreads, Map<Mode, double[]> decodeMillis, Map<Mode, double[]> prefillMillis, Memory memory,
+            Combine combine) {
         /** @return the median decode time per token of a mode */
         public double decode(Mode mode) {
             return DecodeBench.Summary.of(decodeMillis.get(mode)).median();
@@ -78,16 +87,15 @@ public final class PairBench {
         /** @return the report as aligned text */
         public String toText() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format(Locale.ROOT, "machine:  %d cores, %s; intra-op threads %d%n", machine.cores(),
-                    machine.cpuModel(), machine.intraOpThreads()));
+            b.append(String.format(Locale.ROOT, "machine:  %d cores, %s; intra-op threads %d; concurrent step threads"
+                    + " %d%n", machine.cores(), machine.cpuModel(), machine.intraOpThreads(), stepThreads));
             b.append(String.format(Locale.ROOT, "base:     %s%nvalue:    %s%n", shape(base), shape(value)));
             b.append(String.format(Locale.ROOT, "run:      prompt %d, %d new tokens, %d repetitions after %d warm-up,"
                     + " interleaved%n%n", settings.promptTokens(), settings.newTokens(), settings.repetitions(),
                     settings.warmups()));
             b.append(String.format(Locale.ROOT, "%-24s %14s %12s%n", "", "decode ms/tok", "prefill ms"));
             for (Mode m : Mode.values()) {
-                b.append(String.format(Locale.ROOT, "%-24s %14.2f %12.1f%n", m.name().toLowerCase(Locale.ROOT),
-                        decode(m), prefill(m)));
+                b.append(String.format(Locale.ROOT, "%-24s %14.2f %12.1f%n", label(m), decode(m), prefill(m)));
             }
             b.append(String.format(Locale.ROOT, "%nconcurrent / sequential  %.3f%n",
                     decode(Mode.CONCURRENT) / decode(Mode.SEQUENTIAL)));
@@ -109,9 +117,10 @@ public final class PairBench {
             json.put("base", shape(base));
             json.put("value", shape(value));
             json.put("settings", settings);
+            json.put("concurrentStepThreads", stepThreads);
             Map<String, Object> modes = new LinkedHashMap<>();
             for (Mode m : Mode.values()) {
-                modes.put(m.name().toLowerCase(Locale.ROOT), Map.of("decodeMillisPerToken", decode(m),
+                modes.put(label(m), Map.of("decodeMillisPerToken", decode(m),
                         "prefillMillis", prefill(m), "decodePerRepetition", decodeMillis.get(m)));
             }
             json.put("modes", modes);
@@ -121,6 +130,10 @@ public final class PairBench {
             json.put("memory", memory);
             json.put("combine", combine);
             return new GsonBuilder().setPrettyPrinting().create().toJson(json);
+        }
+
+        private static String label(Mode m) {
+            return m.name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -179,19 +192,23 @@ public final class PairBench {
      * @param base the base model
      * @param value the value model, same vocabulary
      * @param settings what to run
+     * @param stepThreads the thread budget of a {@link Mode#CONCURRENT} step
      * @param rssBeforeLoadMb resident memory before the models were loaded
      * @return the figures
      */
-    public static Result run(LlamaModel base, LlamaModel value, DecodeBench.Settings settings, double rssBeforeLoadMb) {
+    public static Result run(LlamaModel base, LlamaModel value, DecodeBench.Settings settings, int stepThreads,
+            double rssBeforeLoadMb) {
         int context = Math.min(base.maxSequenceLength(), value.maxSequenceLength());
         if (settings.promptTokens() + settings.newTokens() > context) {
             throw new InvalidParameterException("prompt tokens + new tokens",
                     settings.promptTokens() + settings.newTokens(), "must fit the models' context of " + context);
         }
         double loadedMb = status("VmRSS");
-        CombinedModel sequential = ResidualCombiner.withAlpha(1f).combine(base, value);
-        Map<Mode, LanguageModel> models = Map.of(Mode.BASE, base, Mode.VALUE, value, Mode.SEQUENTIAL, sequential,
-                Mode.CONCURRENT, sequential.withStepping(Stepping.CONCURRENT));
+        CombinedModel host = ResidualCombiner.withAlpha(1f).combine(base, value);
+        LlamaCombinedModel device = LlamaCombinedModel.of(host).withThreads(stepThreads);
+        Map<Mode, LanguageModel> models = Map.of(Mode.BASE, base, Mode.VALUE, value, Mode.SEQUENTIAL, device,
+                Mode.CONCURRENT, device.withStepping(Stepping.CONCURRENT),
+                Mode.CONCURRENT_ENGINE_FREE, host.withStepping(Stepping.CONCURRENT));
         int[] prompt = new SplittableRandom(settings.seed()).ints(settings.promptTokens(), 0, base.vocabSize())
                 .toArray();
         Map<Mode, double[]> decode = new LinkedHashMap<>();
@@ -210,7 +227,7 @@ public final class PairBench {
             }
         }
         Memory memory = new Memory(rssBeforeLoadMb, loadedMb, status("VmHWM"));
-        return new Result(Machine.detect(), base.config(), value.config(), settings, decode, prefill, memory,
+        return new Result(Machine.detect(), base.config(), value.config(), settings, stepThreads, decode, prefill, memory,
                 Combine.measure(base, 2000));
     }
 

@@ -1,0 +1,294 @@
+package dev.ivl.djl.llama;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.combine.CombinedModel;
+import dev.ivl.core.combine.LogitsCombiner;
+import dev.ivl.core.combine.ProxyTuningCombiner;
+import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.core.model.Session;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link CombinedModel} of {@link LlamaModel}s run where the models are: each step's logits are combined on the
+ * models' device and one row leaves it (measured faster than copying every model's row out and adding on the
+ * host), and under {@link Stepping#CONCURRENT} the models step on threads of their own that share the row blocks of
+ * their products ({@link WorkShare}), so a model that finishes first lends its core to the others. The logits are
+ * exactly those of the {@link CombinedModel} it is made from: the same float32 operations in the same order.
+ *
+ * <p>Thread budget: {@link Stepping#SEQUENTIAL} runs each model with the engine's intra-op threads
+ * ({@code -Dai.djl.pytorch.num_threads}); {@link Stepping#CONCURRENT} runs one thread per model plus helpers up to
+ * {@link #threads()} (default: the available processors), each with one intra-op thread.
+ */
+public final class LlamaCombinedModel implements LanguageModel {
+    private final CombinedModel combined;
+    private final List<LlamaModel> parts;
+    private final int threads;
+
+    private LlamaCombinedModel(CombinedModel combined, List<LlamaModel> parts, int threads) {
+        this.combined = combined;
+        this.parts = parts;
+        this.threads = threads;
+    }
+
+    /**
+     * @param combined a combination of LLaMA models
+     * @return why it cannot be run on the device, or null when it can
+     */
+    public static String unsupportedReason(CombinedModel combined) {
+        LogitsCombiner c = combined.combiner();
+        if (!(c instanceof ResidualCombiner) && !(c instanceof ProxyTuningCombiner)) {
+            return "its combiner " + c.getClass().getSimpleName() + " is not residual or proxy tuning";
+        }
+        Device device = null;
+        for (LanguageModel part : combined.parts()) {
+            if (!(part instanceof LlamaModel llama)) {
+                return "a part (" + part.getClass().getSimpleName() + ") is not a LlamaModel";
+            }
+            if (llama.vocabSize() != combined.vocabSize()) {
+                return "the vocabularies differ (" + llama.vocabSize() + " and " + combined.vocabSize() + ")";
+            }
+            if (device != null && !device.equals(llama.device())) {
+                return "the models are on different devices (" + device + " and " + llama.device() + ")";
+            }
+            device = llama.device();
+        }
+        return null;
+    }
+
+    /**
+     * @param combined a combination of {@link LlamaModel}s on one device with one vocabulary, by a
+     *     {@link ResidualCombiner} or {@link ProxyTuningCombiner}; its stepping is kept
+     * @return the same combination, run on the device
+     * @throws InvalidInputException if {@link #unsupportedReason} gives a reason
+     */
+    public static LlamaCombinedModel of(CombinedModel combined) {
+        String reason = unsupportedReason(combined);
+        if (reason != null) {
+            throw new InvalidInputException("cannot combine on the device: " + reason);
+        }
+        List<LlamaModel> parts = combined.parts().stream().map(LlamaModel.class::cast).toList();
+        return new LlamaCombinedModel(combined, parts, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * @param value the threads a {@link Stepping#CONCURRENT} step may use in all; ≥ 1. Below the number of models,
+     *     the models still step on threads of their own but do not share blocks.
+     * @return the same combination with that budget
+     */
+    public LlamaCombinedModel withThreads(int value) {
+        if (value < 1) {
+            throw new InvalidParameterException("threads", value, "must be >= 1");
+        }
+        return new LlamaCombinedModel(combined, parts, value);
+    }
+
+    /**
+     * @param value how the models' forward passes run
+     * @return the same combination with that stepping
+     */
+    public LlamaCombinedModel withStepping(Stepping value) {
+        return new LlamaCombinedModel(combined.withStepping(value), parts, threads);
+    }
+
+    /** @return how the models' forward passes run */
+    public Stepping stepping() {
+        return combined.stepping();
+    }
+
+    /** @return the thread budget of a concurrent step */
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public int vocabSize() {
+        return combined.vocabSize();
+    }
+
+    @Override
+    public int maxSequenceLength() {
+        return combined.maxSequenceLength();
+    }
+
+    @Override
+    public Session newSession() {
+        List<LlamaSession> sessions = new ArrayList<>(parts.size());
+        try {
+            for (LlamaModel part : parts) {
+                sessions.add(part.newSession());
+            }
+            return new CombinedSession(sessions);
+        } catch (RuntimeException e) {
+            sessions.forEach(Session::close);
+            throw e;
+        }
+    }
+
+    /** {@code z_base + α·z_delta} or {@code z_base + α·(z_expert − z_anti)}, in the host combiners' order of operations. */
+    private NDArray combine(NDArray[] z) {
+        LogitsCombiner c = combined.combiner();
+        if (c instanceof ResidualCombiner r) {
+            return r.alpha() == 0f ? z[0] : z[0].add(z[1].mul(r.alpha()));
+        }
+        float alpha = ((ProxyTuningCombiner) c).alpha();
+        return alpha == 0f ? z[0] : z[0].add(z[1].sub(z[2]).mul(alpha));
+    }
+
+    private final class CombinedSession implements Session {
+        private final List<LlamaSession> sessions;
+        private final NDManager manager;
+        /** Under CONCURRENT, the step threads: one per model plus helpers; else null. */
+        private final ExecutorService pool;
+        private final int helpers;
+
+        CombinedSession(List<LlamaSession> sessions) {
+            this.sessions = sessions;
+            this.manager = parts.get(0).manager().newSubManager();
+            if (stepping() == Stepping.CONCURRENT) {
+                helpers = threads >= sessions.size() ? threads - sessions.size() : 0;
+                pool = startPool(sessions.size() + helpers);
+            } else {
+                helpers = 0;
+                pool = null;
+            }
+        }
+
+        @Override
+        public float[] append(int... tokens) {
+            try (NDManager step = manager.newSubManager()) {
+                NDArray[] z = new NDArray[sessions.size()];
+                if (pool == null) {
+                    for (int i = 0; i < z.length; i++) {
+                        z[i] = sessions.get(i).appendOnDevice(tokens, step);
+                    }
+                } else {
+                    stepConcurrently(tokens, step, z);
+                }
+                return combine(z).toFloatArray();
+            }
+        }
+
+        private void stepConcurrently(int[] tokens, NDManager step, NDArray[] z) {
+            WorkShare share = new WorkShare(Math.max(threads, 1));
+            boolean sharing = threads >= sessions.size() && threads > 1;
+            AtomicInteger running = new AtomicInteger(z.length);
+            List<Future<?>> pending = new ArrayList<>(z.length + helpers);
+            for (int i = 0; i < z.length; i++) {
+                int index = i;
+                pending.add(pool.submit(() -> {
+                    if (sharing) {
+                        share.join();
+                    }
+                    try {
+                        z[index] = sessions.get(index).appendOnDevice(tokens, step);
+                    } finally {
+                        running.decrementAndGet();
+                        if (sharing) {
+                            share.help(() -> running.get() == 0); // lend this thread to the models still running
+                            WorkShare.leave();
+                        }
+                    }
+                }));
+            }
+            for (int i = 0; i < helpers; i++) {
+                pending.add(pool.submit(() -> share.help(() -> running.get() == 0)));
+            }
+            RuntimeException failure = null;
+            for (Future<?> f : pending) {
+                try {
+                    await(f); // every thread, even after a failure: no session may be touched until its step ends
+                } catch (RuntimeException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        @Override
+        public int position() {
+            return sessions.get(0).position();
+        }
+
+        @Override
+        public void rewind(int position) {
+            for (Session s : sessions) {
+                s.rewind(position);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (pool != null) {
+                pool.shutdown();
+            }
+            sessions.forEach(Session::close);
+            manager.close();
+        }
+    }
+
+    /**
+     * Starts the step threads of a concurrent session: each computes with one intra-op thread (the work share is the
+     * parallelism) and without autograd.
+     */
+    private static ExecutorService startPool(int size) {
+        AtomicInteger count = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(size, r -> {
+            Thread t = new Thread(() -> {
+                JniUtils.setNumThreads(1); // per thread under OpenMP; the engine-wide default is restored below
+                JniUtils.setGradMode(false);
+                r.run();
+            }, "ivl-step-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        int callerThreads = JniUtils.getNumThreads();
+        List<Future<?>> started = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            started.add(pool.submit(() -> { }));
+        }
+        started.forEach(LlamaCombinedModel::await);
+        JniUtils.setNumThreads(callerThreads); // the count threads started later take, and this thread's own
+        return pool;
+    }
+
+    private static void await(Future<?> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    future.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // a step in flight must finish: its session is not safe to touch until then
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
