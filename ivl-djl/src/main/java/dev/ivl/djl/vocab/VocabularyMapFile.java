@@ -1,8 +1,5 @@
 package dev.ivl.djl.vocab;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
@@ -11,17 +8,9 @@ import dev.ivl.core.vocab.PairCounts;
 import dev.ivl.core.vocab.TokenMap;
 import dev.ivl.core.vocab.VocabularyAlignment;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
+import dev.ivl.djl.weights.SafetensorsWriter;
 import dev.ivl.djl.weights.TensorInfo;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -69,18 +58,24 @@ public final class VocabularyMapFile {
         meta.put("normalizations", String.join(",", names));
         meta.put("selected", alignment.selected().toString());
 
-        List<Tensor> tensors = new ArrayList<>();
+        SafetensorsWriter writer = new SafetensorsWriter();
+        meta.forEach(writer::putMetadata);
         PairCounts counts = alignment.counts();
-        tensors.add(new Tensor("counts.row_start", counts.rowStart(), null));
-        tensors.add(new Tensor("counts.columns", counts.columnIndices(), null));
-        tensors.add(new Tensor("counts.values", counts.counts(), null));
+        vector(writer, "counts.row_start", counts.rowStart());
+        vector(writer, "counts.columns", counts.columnIndices());
+        vector(writer, "counts.values", counts.counts());
         for (Map.Entry<Normalization, TokenMap> e : alignment.maps().entrySet()) {
             String prefix = "map." + e.getKey() + ".";
-            tensors.add(new Tensor(prefix + "row_start", e.getValue().rowStart(), null));
-            tensors.add(new Tensor(prefix + "columns", e.getValue().columnIndices(), null));
-            tensors.add(new Tensor(prefix + "weights", null, e.getValue().weights()));
+            vector(writer, prefix + "row_start", e.getValue().rowStart());
+            vector(writer, prefix + "columns", e.getValue().columnIndices());
+            float[] weights = e.getValue().weights();
+            writer.add(prefix + "weights", weights, new long[] {weights.length}, "F32");
         }
-        writeSafetensors(file, meta, tensors);
+        writer.write(file);
+    }
+
+    private static void vector(SafetensorsWriter writer, String name, int[] values) {
+        writer.add(name, values, new long[] {values.length});
     }
 
     /**
@@ -201,80 +196,6 @@ public final class VocabularyMapFile {
         if (!info.dtype().equals(dtype) || info.shape().length != 1) {
             throw new ModelFormatException(file, "tensor " + name + " must be a 1-D " + dtype + " array, got "
                     + info.dtype() + " " + Arrays.toString(info.shape()));
-        }
-    }
-
-    /** One 1-D tensor to write: I32 from ints, or F32 from floats. */
-    private record Tensor(String name, int[] ints, float[] floats) {
-        int length() {
-            return ints != null ? ints.length : floats.length;
-        }
-    }
-
-    private static void writeSafetensors(Path file, Map<String, String> meta, List<Tensor> tensors) {
-        JsonObject header = new JsonObject();
-        JsonObject metadata = new JsonObject();
-        meta.forEach(metadata::addProperty);
-        header.add("__metadata__", metadata);
-        long offset = 0;
-        for (Tensor t : tensors) {
-            JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", t.ints() != null ? "I32" : "F32");
-            JsonArray shape = new JsonArray();
-            shape.add(t.length());
-            entry.add("shape", shape);
-            JsonArray offsets = new JsonArray();
-            offsets.add(offset);
-            offset += 4L * t.length();
-            offsets.add(offset);
-            entry.add("data_offsets", offsets);
-            header.add(t.name(), entry);
-        }
-        byte[] text = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
-        byte[] padded = Arrays.copyOf(text, (text.length + 7) / 8 * 8);
-        Arrays.fill(padded, text.length, padded.length, (byte) ' ');
-        Path absolute = file.toAbsolutePath();
-        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".partial");
-        try {
-            Files.createDirectories(absolute.getParent());
-            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                writeFully(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded.length));
-                writeFully(out, ByteBuffer.wrap(padded));
-                ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (Tensor t : tensors) {
-                    for (int i = 0; i < t.length(); i++) {
-                        if (!chunk.hasRemaining()) {
-                            writeFully(out, chunk.flip());
-                            chunk.clear();
-                        }
-                        if (t.ints() != null) {
-                            chunk.putInt(t.ints()[i]);
-                        } else {
-                            chunk.putFloat(t.floats()[i]);
-                        }
-                    }
-                }
-                writeFully(out, chunk.flip());
-            }
-            try {
-                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new IvlException(file + ": cannot write vocabulary map: " + e, e);
-        }
-    }
-
-    private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
-        while (bytes.hasRemaining()) {
-            out.write(bytes);
         }
     }
 }

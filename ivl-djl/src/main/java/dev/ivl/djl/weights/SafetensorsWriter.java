@@ -27,7 +27,8 @@ import java.util.Objects;
 
 /**
  * Writes tensors as a standard {@code .safetensors} file: FLOAT32 or FLOAT16 {@link NDArray}s (stored as F32 or
- * F16), or Java float arrays stored as F32, F16 or BF16 (rounded to nearest even), with optional
+ * F16), Java float arrays stored as F32, F16 or BF16 (rounded to nearest even), or Java int arrays stored as I32, with
+ * optional
  * {@code __metadata__} strings. Tensors are laid out by decreasing element size, then by name, after a header padded
  * to a multiple of 8 bytes, so every tensor is aligned to its element size.
  *
@@ -91,7 +92,22 @@ public final class SafetensorsWriter {
         } else {
             throw new InvalidParameterException("tensor '" + name + "'", type, "must be FLOAT32 or FLOAT16");
         }
-        put(name, new Entry(dtype, array.getShape().getShape(), array, null));
+        put(name, new Entry(dtype, array.getShape().getShape(), array, null, null));
+        return this;
+    }
+
+    /**
+     * Adds Java ints in row-major order, stored as I32.
+     *
+     * @param name the tensor name; not {@code __metadata__}, not already added
+     * @param values the elements; not copied
+     * @param shape the dimensions, whose product is {@code values.length} (empty for a scalar)
+     * @return this writer
+     * @throws InvalidParameterException if the name is taken or reserved, or the shape does not fit the values
+     */
+    public SafetensorsWriter add(String name, int[] values, long[] shape) {
+        checkFits(name, shape, values.length);
+        put(name, new Entry(Dtype.I32, shape.clone(), null, null, values));
         return this;
     }
 
@@ -109,14 +125,17 @@ public final class SafetensorsWriter {
      */
     public SafetensorsWriter add(String name, float[] values, long[] shape, String dtype) {
         Dtype type = floatType(name, dtype);
-        long elements = elements(name, shape);
-        if (elements != values.length) {
-            throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
-                    "must have as many elements as the " + values.length + " values");
-        }
+        checkFits(name, shape, values.length);
         put(name, new Entry(type, shape.clone(), null,
-                (offset, chunk, length) -> System.arraycopy(values, (int) offset, chunk, 0, length)));
+                (offset, chunk, length) -> System.arraycopy(values, (int) offset, chunk, 0, length), null));
         return this;
+    }
+
+    private static void checkFits(String name, long[] shape, int values) {
+        if (elements(name, shape) != values) {
+            throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                    "must have as many elements as the " + values + " values");
+        }
     }
 
     /**
@@ -137,7 +156,7 @@ public final class SafetensorsWriter {
     public SafetensorsWriter add(String name, long[] shape, String dtype, FloatSource source) {
         Dtype type = floatType(name, dtype);
         elements(name, shape);
-        put(name, new Entry(type, shape.clone(), null, Objects.requireNonNull(source, "source")));
+        put(name, new Entry(type, shape.clone(), null, Objects.requireNonNull(source, "source"), null));
         return this;
     }
 
@@ -266,18 +285,20 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** One tensor to write: from an engine array or from a source of Java floats. */
+    /** One tensor to write: from an engine array, a source of Java floats or Java ints. */
     private static final class Entry {
         final Dtype dtype;
         final long[] shape;
         final NDArray array;
         final FloatSource source;
+        final int[] ints;
 
-        Entry(Dtype dtype, long[] shape, NDArray array, FloatSource source) {
+        Entry(Dtype dtype, long[] shape, NDArray array, FloatSource source, int[] ints) {
             this.dtype = dtype;
             this.shape = shape;
             this.array = array;
             this.source = source;
+            this.ints = ints;
         }
 
         long byteSize() {
@@ -291,8 +312,22 @@ public final class SafetensorsWriter {
         void writeData(FileChannel out) throws IOException {
             if (array != null) {
                 writeArray(out);
+            } else if (ints != null) {
+                writeInts(out);
             } else {
                 writeValues(out);
+            }
+        }
+
+        private void writeInts(FileChannel out) throws IOException {
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int offset = 0; offset < ints.length; ) {
+                int n = Math.min(CHUNK_BYTES / Integer.BYTES, ints.length - offset);
+                chunk.clear();
+                chunk.asIntBuffer().put(ints, offset, n);
+                chunk.limit(n * Integer.BYTES);
+                writeFully(out, chunk);
+                offset += n;
             }
         }
 

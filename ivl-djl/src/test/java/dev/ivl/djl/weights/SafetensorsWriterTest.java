@@ -41,6 +41,32 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void int32ArraysRoundTripExactlyBesideFloats() {
+        // more than one 1 MiB chunk of ints, with the extremes and signs
+        int[] ints = new int[300_000];
+        for (int i = 0; i < ints.length; i++) {
+            ints[i] = (i % 3 == 0 ? -1 : 1) * i * 7919;
+        }
+        ints[1] = Integer.MIN_VALUE;
+        ints[2] = Integer.MAX_VALUE;
+        float[] floats = {0.5f, -2f, 3.25f};
+        Path file = tmp.resolve("ints.safetensors");
+        new SafetensorsWriter().add("ids", ints, new long[] {1000, 300}).add("w", floats, new long[] {3}, "F32")
+                .write(file);
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.openFile(file)) {
+            assertEquals("I32", checkpoint.info("ids").dtype());
+            assertArrayEquals(new long[] {1000, 300}, checkpoint.info("ids").shape());
+            long[] read = checkpoint.readLongs("ids");
+            for (int i = 0; i < ints.length; i++) {
+                assertEquals(ints[i], read[i], "element " + i);
+            }
+            assertArrayEquals(floats, checkpoint.readFloats("w"));
+        }
+        assertMessage(assertThrows(InvalidParameterException.class,
+                () -> new SafetensorsWriter().add("ids", new int[5], new long[] {2, 3})), "shape of tensor 'ids'");
+    }
+
+    @Test
     void float32AndFloat16ArraysRoundTripExactly() throws IOException {
         try (NDManager scope = manager.newSubManager()) {
             NDArray f32 = scope.randomNormal(0, 3, new Shape(37, 5, 3), DataType.FLOAT32);
