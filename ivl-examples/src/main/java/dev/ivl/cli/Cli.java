@@ -1,10 +1,17 @@
 package dev.ivl.cli;
 
+import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.combine.CombinedModel;
+import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.CascadeModel;
 import dev.ivl.djl.llama.LlamaCombinedModel;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.train.Scheme;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -61,5 +68,30 @@ final class Cli {
             return LlamaCombinedModel.of(combined).withStepping(stepping).withThreads(threads);
         }
         return combined.withStepping(stepping);
+    }
+
+    /**
+     * Plugs a value model into a base: the residual combination, or the cascade one when the value model's
+     * {@code ivl.json} says it was so trained.
+     *
+     * @param base the base model
+     * @param value the value model
+     * @param valueDir the value model's folder, where {@code ivl.json} may record its scheme
+     * @param alpha the value model's weight
+     * @param policy how differing vocabulary sizes are treated (residual combination)
+     * @param stepping how the two forward passes run (residual combination)
+     * @param threads the thread budget of a concurrent step (residual combination)
+     * @return the combined model
+     * @throws InvalidInputException if the folder holds a plain language model rather than a value model
+     */
+    static LanguageModel combine(LlamaModel base, LlamaModel value, Path valueDir, float alpha,
+            VocabularyPolicy policy, Stepping stepping, int threads) {
+        Scheme scheme = Scheme.recordedIn(valueDir);
+        return switch (scheme) {
+            case CASCADE, CASCADE_NO_TEXT -> new CascadeModel(base, value, alpha, scheme == Scheme.CASCADE);
+            case CAUSAL_LM -> throw new InvalidInputException(valueDir + " was trained as a plain language model"
+                    + " (ivl.json scheme causal-lm), not as a value model: use it with --model");
+            case RESIDUAL -> onDevice(new ResidualCombiner(alpha, policy).combine(base, value), stepping, threads);
+        };
     }
 }

@@ -2,7 +2,6 @@ package dev.ivl.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
@@ -10,9 +9,7 @@ import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
 import dev.ivl.core.generate.TokenListener;
 import dev.ivl.core.model.LanguageModel;
-import dev.ivl.djl.llama.CascadeModel;
 import dev.ivl.djl.llama.GenerationDefaults;
-import dev.ivl.djl.train.Scheme;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
@@ -134,22 +131,12 @@ final class GenerateCommand implements Callable<Integer> {
             if (vocabMap != null) {
                 return crossVocabulary(base, valueModel, tok, out);
             }
-            LanguageModel lm = valueModel == null ? base : combine(base, valueModel);
+            LanguageModel lm = valueModel == null ? base
+                    : Cli.combine(base, valueModel, value, alpha, policy(), stepOptions.stepping(), stepOptions.budget());
             int[] ids = promptIds(tok);
             GenerationConfig config = config(GenerationDefaults.load(model).orElse(null), base.config().eosTokenIds());
             return run(new Generator(lm, tok), ids, config, tok == null, out);
         }
-    }
-
-    /** The residual combination, or the cascade one for a value model that {@code ivl.json} says was so trained. */
-    private LanguageModel combine(LlamaModel base, LlamaModel valueModel) {
-        Scheme scheme = Scheme.recordedIn(value);
-        return switch (scheme) {
-            case CASCADE, CASCADE_NO_TEXT -> new CascadeModel(base, valueModel, alpha, scheme == Scheme.CASCADE);
-            case CAUSAL_LM -> throw new InvalidInputException(value + " was trained as a plain language model"
-                    + " (ivl.json scheme causal-lm), not as a value model: use it with --model");
-            case RESIDUAL -> stepOptions.apply(new ResidualCombiner(alpha, policy()).combine(base, valueModel));
-        };
     }
 
     /** Base and value with different tokenizers, through a vocabulary map; the text is the source of truth. */

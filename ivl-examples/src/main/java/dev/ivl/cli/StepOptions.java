@@ -24,11 +24,21 @@ final class StepOptions {
         budget = Cli.configureThreads(threads);
     }
 
+    /** @return the stepping asked for */
+    Stepping stepping() {
+        return Cli.enumOption("--stepping", stepping, Stepping.class);
+    }
+
+    /** @return the thread budget, once {@link #configure} has set it */
+    int budget() {
+        return budget;
+    }
+
     /**
      * @param combined models combined on the host
      * @return the combination as these options run it: on the models' device when it can be
      */
     LanguageModel apply(CombinedModel combined) {
-        return Cli.onDevice(combined, Cli.enumOption("--stepping", stepping, Stepping.class), budget);
+        return Cli.onDevice(combined, stepping(), budget);
     }
 }
