@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,7 +79,11 @@ public final class Experiment {
         this.progress = progress;
     }
 
-    /** The model folders of a run, under {@code <out>/models}. */
+    /**
+     * Where a run's files go.
+     *
+     * @param root the run folder: models under {@code models/}, data files under {@code data/}
+     */
     public record Layout(Path root) {
         /** @param name a model's name, e.g. {@code L} or {@code value-l1} @return its folder */
         public Path model(String name) {
@@ -262,7 +267,7 @@ public final class Experiment {
                                 new CancellationToken()).text();
                         String[] words = text.strip().split("\\s+");
                         int n = Math.min(words.length, d.continuation().split(" ").length);
-                        f1 += Metrics.tokenF1(String.join(" ", java.util.Arrays.copyOf(words, n)), d.continuation());
+                        f1 += Metrics.tokenF1(String.join(" ", Arrays.copyOf(words, n)), d.continuation());
                         int[] ids = tokenizer.encode(d.verse().line(), true);
                         nll += negativeLogLikelihood(model.logits(ids), ids);
                         tokens += ids.length - 1;

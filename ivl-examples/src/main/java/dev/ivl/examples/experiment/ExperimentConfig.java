@@ -76,11 +76,11 @@ public record ExperimentConfig(
 
     /**
      * @param seed the seed
-     * @return the reported run: S 64 wide / 2 layers, M 128 / 3, L 192 / 4, pre-trained on Genesis 1–12
+     * @return the reported run: S 64 wide / 2 layers, M 128 / 3, L 192 / 4, pre-trained on Genesis 1–10
      */
     public static ExperimentConfig full(long seed) {
         return new ExperimentConfig("full", new ModelShape(64, 172, 2), new ModelShape(128, 344, 3),
-                new ModelShape(192, 512, 4), 12, 60, 8, 2e-3f, 40, 400, 8, 30, 4, 1e-3f, 512, 256, 40, seed);
+                new ModelShape(192, 512, 4), 10, 60, 18, 2e-3f, 40, 400, 8, 30, 12, 1e-3f, 512, 256, 40, seed);
     }
 
     /**
