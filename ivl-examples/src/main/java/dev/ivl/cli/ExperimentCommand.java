@@ -32,12 +32,12 @@ import picocli.CommandLine.Spec;
 final class ExperimentCommand implements Callable<Integer> {
     private static final String TOKENIZER_RESOURCE = "/dev/ivl/fixtures/tokenizers/llama2-tokenizer.json";
 
-    @Option(names = "--quick", description = "the whole pipeline in a few minutes (tiny models; results not meaningful);"
-            + " same as --scale quick")
+    @Option(names = "--quick", description = "the whole pipeline in a minute or two (tiny models; results not "
+            + "meaningful); same as --scale quick")
     boolean quick;
 
     @Option(names = "--scale", paramLabel = "NAME",
-            description = "full (the reported run, ~20 min on 2 cores), quick or micro (seconds, for tests) "
+            description = "full (the reported run, ~12 min on 2 cores), quick or micro (seconds, for tests) "
                     + "(default: full)")
     String scale;
 
@@ -78,8 +78,8 @@ final class ExperimentCommand implements Callable<Integer> {
         Experiment experiment = new Experiment(config, verses, tokenizer, out, line -> System.err.println(line));
         Machine m = Machine.detect();
         ExperimentResults results = experiment.run(command, String.format(Locale.ROOT,
-                "%s, %d cores, %d PyTorch threads, PyTorch %s, %s", m.cpuModel(), m.cores(), m.intraOpThreads(),
-                m.engineVersion(), m.jvm()));
+                "%s, %d cores; PyTorch %s on %d thread(s); %s", m.cpuModel(), m.cores(), m.engineVersion(),
+                m.intraOpThreads(), m.jvm()));
         System.out.println("results: " + out.resolve("results.md"));
         if (exportDemo != null) {
             String value = DemoExport.write(results, out, exportDemo);

@@ -14,7 +14,8 @@ import java.util.Locale;
 
 /**
  * Writes the demo folder {@code ivl demo} reads: {@code base/} (the L base) and {@code value/} (the value model
- * trained on S with the λ that transferred best to L), both Hugging Face folders in float16 with their
+ * trained on S with the λ that transferred best to L: the larger sum of exact match, token F1 and format compliance
+ * of L with it; λ = 0 on a tie), both Hugging Face folders in float16 with their
  * {@code tokenizer.json} (and the value's {@code ivl.json}), {@code prompts.jsonl} (held-out requests and their
  * expected answers) and a {@code README.md} saying how they were made.
  */
@@ -34,8 +35,7 @@ public final class DemoExport {
         Experiment.Layout layout = new Experiment.Layout(run);
         ExperimentResults.Row l0 = results.row("L+value-l0");
         ExperimentResults.Row l1 = results.row("L+value-l1");
-        boolean one = l1.tokenF1() > l0.tokenF1()
-                || l1.tokenF1() == l0.tokenF1() && l1.formatCompliance() > l0.formatCompliance();
+        boolean one = score(l1) > score(l0);
         String value = one ? "value-l1" : "value-l0";
         saveF16(layout.model("L"), target.resolve("base"));
         saveF16(layout.model(value), target.resolve("value"));
@@ -51,7 +51,8 @@ public final class DemoExport {
 
                 - `base/`: the large base L (%s), pre-trained only: it knows the verses but not the answer format.
                 - `value/`: the value model trained by inverse value learning next to the small base S, λ = %s (the \
-                λ whose transfer to L scored best: token F1 %.3f, format compliance %.3f on %d held-out requests). \
+                λ whose transfer to L scored best, by the sum of exact match, token F1 and format compliance: %.3f, \
+                %.3f and %.3f on %d held-out requests). \
                 Decode with z_L + z_value.
                 - `prompts.jsonl`: %d held-out requests (verses the demonstrations did not train on, but which are in \
                 the pre-training text), each `{"prompt": user request, "reference": expected answer}`; wrap the prompt \
@@ -59,9 +60,14 @@ public final class DemoExport {
 
                 Weights are float16. See docs/RESULTS.md for the whole experiment.
                 """, results.command(), results.config().scale(), results.config().seed(), results.config().chapters(),
-                results.config().large(), one ? "1" : "0", chosen.tokenF1(), chosen.formatCompliance(),
-                chosen.answers(), prompts.lines().count()));
+                results.config().large(), one ? "1" : "0", chosen.exactMatch(), chosen.tokenF1(),
+                chosen.formatCompliance(), chosen.answers(), prompts.lines().count()));
         return value;
+    }
+
+    /** @return the sum of a row's three metrics: how well a value model transferred */
+    private static double score(ExperimentResults.Row row) {
+        return row.exactMatch() + row.tokenF1() + row.formatCompliance();
     }
 
     private static void saveF16(Path from, Path to) {

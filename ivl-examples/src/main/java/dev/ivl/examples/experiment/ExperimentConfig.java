@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * The scale of an experiment run: model shapes, data sizes and training lengths. Three presets: {@link #full} (the
- * reported run, about 20 minutes on 2 cores), {@link #quick} (the whole pipeline in a few minutes, results not
+ * reported run, about 12 minutes on 2 cores), {@link #quick} (the whole pipeline in about a minute, results not
  * meaningful) and {@link #micro} (seconds, for tests).
  *
  * @param scale the preset's name
@@ -85,11 +85,11 @@ public record ExperimentConfig(
 
     /**
      * @param seed the seed
-     * @return the whole pipeline at a minute or two: smaller models, Genesis 1–3, two pre-training epochs
+     * @return the whole pipeline at a minute or two: smaller models, Genesis 1–3, six pre-training epochs
      */
     public static ExperimentConfig quick(long seed) {
         return new ExperimentConfig("quick", new ModelShape(32, 86, 1), new ModelShape(64, 172, 1),
-                new ModelShape(96, 256, 2), 3, 60, 2, 2e-3f, 8, 40, 8, 30, 1, 1e-3f, 512, 256, 24, seed);
+                new ModelShape(96, 256, 2), 3, 60, 6, 2e-3f, 8, 40, 8, 30, 4, 1e-3f, 512, 256, 24, seed);
     }
 
     /**
