@@ -28,7 +28,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "JSONL, one example a line: {\"messages\": [{\"role\", \"content\"}, ...]} or "
-                    + "{\"instruction\", \"response\"} (optional \"input\", \"system\")")
+                    + "{\"instruction\", \"response\"} (optional \"input\", \"system\"), or {\"text\"} for plain "
+                    + "pre-training (every token a label)")
     Path data;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder")

@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Turns one JSONL line into a conversation; every defect is a {@link Malformed} saying what is wrong. */
+/** Turns one JSONL line into an example; every defect is a {@link Malformed} saying what is wrong. */
 final class Conversations {
     private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
@@ -32,26 +32,41 @@ final class Conversations {
     }
 
     /**
-     * @param line one line of the data file, not blank
-     * @return the conversation it holds: {@code messages} as given, or the {@code system} (optional), user and
-     *     assistant messages of an {@code instruction}/{@code response} object, where the user message is the
-     *     instruction followed by a blank line and the {@code input} when there is a non-empty one
-     * @throws Malformed if the line is not strict JSON, not an object, or lacks or mistypes a field
+     * One line's example: a conversation, or a plain text (exactly one of the two is non-null).
+     *
+     * @param messages the conversation, or null for a plain text
+     * @param text the plain text, or null for a conversation
      */
-    static List<ChatMessage> parse(String line) throws Malformed {
+    record Example(List<ChatMessage> messages, String text) {}
+
+    /**
+     * @param line one line of the data file, not blank
+     * @return the example it holds: a plain {@code text}; or a conversation, {@code messages} as given or the
+     *     {@code system} (optional), user and assistant messages of an {@code instruction}/{@code response} object,
+     *     where the user message is the instruction followed by a blank line and the {@code input} when there is a
+     *     non-empty one
+     * @throws Malformed if the line is not strict JSON, not an object, mixes forms, or lacks or mistypes a field
+     */
+    static Example parse(String line) throws Malformed {
         JsonObject object = parseObject(line);
         boolean chat = object.has("messages");
         boolean instruction = object.has("instruction") || object.has("response");
-        if (chat && instruction) {
-            throw new Malformed("both \"messages\" and \"instruction\"/\"response\" given: use one form only");
+        boolean text = object.has("text");
+        if ((chat ? 1 : 0) + (instruction ? 1 : 0) + (text ? 1 : 0) > 1) {
+            throw new Malformed("more than one of \"messages\", \"instruction\"/\"response\" and \"text\" given:"
+                    + " use one form only");
         }
         if (chat) {
-            return messages(object.get("messages"));
+            return new Example(messages(object.get("messages")), null);
         }
         if (instruction) {
-            return instructionResponse(object);
+            return new Example(instructionResponse(object), null);
         }
-        throw new Malformed("needs \"messages\" (a list of {role, content}) or \"instruction\" and \"response\"");
+        if (text) {
+            return new Example(null, string(object, "text", "text", true));
+        }
+        throw new Malformed("needs \"messages\" (a list of {role, content}), \"instruction\" and \"response\", or"
+                + " \"text\"");
     }
 
     private static JsonObject parseObject(String line) throws Malformed {

@@ -87,6 +87,28 @@ final class Labeller {
         throw new Unlabellable("its assistant messages render to no token that can be learnt");
     }
 
+    /**
+     * Labels a plain text for language modelling: it is encoded with the tokenizer's special tokens (BOS for
+     * Llama-2) and every token after the first is a label.
+     *
+     * @param text the text
+     * @param source the 0-based line number, stored in the sample
+     * @return the tokenized sample
+     * @throws Unlabellable if the sample is longer than the maximum or has fewer than two tokens
+     */
+    Sample labelText(String text, int source) throws Unlabellable {
+        int[] tokens = tokenizer.encode(text, true);
+        if (tokens.length > maxLength) {
+            throw new Unlabellable(tokens.length + " tokens, more than the maximum length " + maxLength);
+        }
+        if (tokens.length < 2) {
+            throw new Unlabellable("the text encodes to " + tokens.length + " token(s): nothing to predict");
+        }
+        boolean[] target = new boolean[tokens.length];
+        Arrays.fill(target, 1, tokens.length, true);
+        return new Sample(tokens, target, source);
+    }
+
     /** @return the number of tokens before the boundary, checked to be a prefix of {@code tokens} */
     private int boundary(String full, int[] tokens, String prefix, String which, int message) throws Unlabellable {
         if (!full.startsWith(prefix)) {

@@ -30,8 +30,10 @@ import java.util.function.Consumer;
  * <p>Each non-blank line is one JSON object, either a conversation
  * {@code {"messages": [{"role": "system|user|assistant", "content": "..."}, ...]}} or an instruction pair
  * {@code {"instruction": "...", "response": "..."}} with optional {@code "input"} (appended to the instruction after
- * a blank line) and {@code "system"}; other fields are ignored. Conversations are rendered with a chat template and
- * only the assistant turns are labels: their tokens and the EOS that closes each turn. See {@link #load}.
+ * a blank line) and {@code "system"}, or a plain text {@code {"text": "..."}} for pre-training; other fields are
+ * ignored. Conversations are rendered with a chat template and only the assistant turns are labels: their tokens and
+ * the EOS that closes each turn. A plain text is encoded with the tokenizer's special tokens and all its tokens are
+ * labels (each predicted from the ones before it). See {@link #load}.
  *
  * @param file the data file
  * @param sha256 the SHA-256 of the file's bytes, in lower-case hex
@@ -96,7 +98,10 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
                     continue;
                 }
                 try {
-                    samples.add(labeller.label(Conversations.parse(line), lineNumber - 1));
+                    Conversations.Example example = Conversations.parse(line);
+                    samples.add(example.text() != null
+                            ? labeller.labelText(example.text(), lineNumber - 1)
+                            : labeller.label(example.messages(), lineNumber - 1));
                 } catch (Conversations.Malformed e) {
                     throw new ModelFormatException(jsonl, "line " + lineNumber + ": " + e.getMessage());
                 } catch (Labeller.Unlabellable e) {

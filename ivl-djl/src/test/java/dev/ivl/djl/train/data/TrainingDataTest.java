@@ -263,7 +263,9 @@ class TrainingDataTest {
             {"{\"messages\": []}", "line 3: \"messages\" must be a non-empty list"},
             {"{\"messages\": [{\"role\": \"bot\", \"content\": \"x\"}]}", "line 3: messages[0].role must be system,"},
             {"{\"messages\": [{\"role\": \"user\"}]}", "line 3: needs a string \"messages[0].content\""},
-            {"{\"messages\": [], \"instruction\": \"a\", \"response\": \"b\"}", "line 3: both \"messages\""},
+            {"{\"messages\": [], \"instruction\": \"a\", \"response\": \"b\"}", "line 3: more than one of"},
+            {"{\"text\": \"a\", \"instruction\": \"a\", \"response\": \"b\"}", "line 3: more than one of"},
+            {"{\"text\": 5}", "line 3: \"text\" must be a string, got 5"},
         };
         for (String[] c : cases) {
             Path file = write(good, "  ", c[0], good);
@@ -287,6 +289,32 @@ class TrainingDataTest {
                         ChatTemplate.llama2(), new ArrayList<>()));
         assertTrue(empty.getMessage().contains("no usable training example (1 skipped, 2 lines)"),
                 empty.getMessage());
+    }
+
+    @Test
+    void plainTextIsEncodedWithBosAndEveryTokenAfterTheFirstIsALabel() throws IOException {
+        String text = "In the beginning God created the heaven and the earth.";
+        List<String> report = new ArrayList<>();
+        TrainingData data = load(write("{\"text\": \"" + text + "\"}", "{\"text\": \"\"}"), ChatTemplate.llama2(),
+                report);
+        assertEquals(1, data.samples().size());
+        Sample s = data.samples().get(0);
+        int[] expected = tokenizer.encode(text, true);
+        assertEquals(1, expected[0], "the Llama-2 tokenizer adds <s>");
+        assertArrayEquals(expected, s.tokens());
+        assertFalse(s.target()[0], "the first token has nothing before it");
+        for (int i = 1; i < expected.length; i++) {
+            assertTrue(s.target()[i], "token " + i);
+        }
+        assertEquals(1, data.skipped());
+        assertEquals(1, report.size());
+        assertTrue(report.get(0).contains("line 2: skipped: the text encodes to 1 token(s)"), report.get(0));
+        List<String> tooLong = new ArrayList<>();
+        TrainingData.load(write("{\"text\": \"" + text + "\"}", "{\"text\": \"a b\"}"), tokenizer,
+                ChatTemplate.llama2(), 5, tooLong::add);
+        assertEquals(1, tooLong.size());
+        assertTrue(tooLong.get(0).contains("line 1: skipped: " + expected.length
+                + " tokens, more than the maximum length 5"), tooLong.get(0));
     }
 
     @Test

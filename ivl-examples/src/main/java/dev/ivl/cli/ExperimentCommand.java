@@ -1,0 +1,106 @@
+package dev.ivl.cli;
+
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.examples.bench.Machine;
+import dev.ivl.examples.experiment.DemoExport;
+import dev.ivl.examples.experiment.Experiment;
+import dev.ivl.examples.experiment.ExperimentConfig;
+import dev.ivl.examples.experiment.ExperimentResults;
+import dev.ivl.examples.experiment.KjvText;
+import dev.ivl.examples.experiment.Verse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Runs the toy-scale replication of the paper's claims and writes its report. */
+@Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "A seeded toy-scale replication of inverse value learning: pre-trains bases S, M and L of one "
+                + "family on Genesis (KJV), post-trains on verse-continuation demonstrations (full fine-tuning, value "
+                + "models with lambda 0 and 1, a curriculum S->M) and evaluates every configuration, the transfers "
+                + "to L and proxy tuning included, on held-out requests. Writes models, results.json, results.md and "
+                + "chart.png into --out; progress goes to stderr.")
+final class ExperimentCommand implements Callable<Integer> {
+    private static final String TOKENIZER_RESOURCE = "/dev/ivl/fixtures/tokenizers/llama2-tokenizer.json";
+
+    @Option(names = "--quick", description = "the whole pipeline in a minute or two (tiny models; results not "
+            + "meaningful); same as --scale quick")
+    boolean quick;
+
+    @Option(names = "--scale", paramLabel = "NAME",
+            description = "full (the reported run, ~12 min on 2 cores), quick or micro (seconds, for tests) "
+                    + "(default: full)")
+    String scale;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "ivl-experiment",
+            description = "run folder (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "seeds initialisation, data split and order (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch intra-op threads "
+            + "(default: ${DEFAULT-VALUE}: these small models gain little from a second thread and lose much when "
+            + "another process shares the cores)")
+    int threads;
+
+    @Option(names = "--corpus", paramLabel = "FILE", description = "a KJV-layout text (.txt or .txt.gz) instead of "
+            + "the Genesis text shipped in ivl-test-fixtures")
+    Path corpus;
+
+    @Option(names = "--export-demo", paramLabel = "DIR", description = "also write the demo folder of `ivl demo`: "
+            + "base/ (L), value/ (the best-transferring value model), prompts.jsonl, README.md")
+    Path exportDemo;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (quick && scale != null && !scale.equalsIgnoreCase("quick")) {
+            throw new InvalidParameterException("--quick", "--scale " + scale, "contradicts it: give one of them");
+        }
+        ExperimentConfig config = ExperimentConfig.preset(quick ? "quick" : scale == null ? "full" : scale, seed);
+        Cli.configureThreads(threads);
+        List<Verse> verses = corpus == null ? KjvText.shippedGenesis() : KjvText.read(corpus);
+        Path tokenizer = extractTokenizer();
+        String command = "ivl " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        Experiment experiment = new Experiment(config, verses, tokenizer, out, line -> System.err.println(line));
+        Machine m = Machine.detect();
+        ExperimentResults results = experiment.run(command, String.format(Locale.ROOT,
+                "%s, %d cores; PyTorch %s on %d thread(s); %s", m.cpuModel(), m.cores(), m.engineVersion(),
+                m.intraOpThreads(), m.jvm()));
+        System.out.println("results: " + out.resolve("results.md"));
+        if (exportDemo != null) {
+            String value = DemoExport.write(results, out, exportDemo);
+            System.out.println("demo: " + exportDemo + " (base L, " + value + ")");
+        }
+        return 0;
+    }
+
+    /** @return the Llama-2 tokenizer.json shipped in ivl-test-fixtures, copied into the run folder */
+    private Path extractTokenizer() {
+        Path file = out.resolve("tokenizer.json");
+        try (InputStream in = ExperimentCommand.class.getResourceAsStream(TOKENIZER_RESOURCE)) {
+            if (in == null) {
+                throw new InvalidInputException("the tokenizer resource " + TOKENIZER_RESOURCE
+                        + " is not on the class path (it ships in ivl-test-fixtures)");
+            }
+            Files.createDirectories(out);
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException e) {
+            throw new InvalidInputException("--out " + out + ": cannot write " + file + ": " + e.getMessage());
+        }
+    }
+}

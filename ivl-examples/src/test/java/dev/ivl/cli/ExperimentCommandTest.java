@@ -1,0 +1,106 @@
+package dev.ivl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ivl.djl.llama.LlamaConfig;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ivl experiment} end to end at the micro scale, its demo export, and its refusals of bad options. */
+class ExperimentCommandTest {
+    static final List<String> ROWS = List.of("S", "L", "S-ft", "L-ft", "S+value-l0", "S+value-l1", "L+value-l0",
+            "L+value-l1", "L+value-curriculum", "L+proxy");
+    static final List<String> STAGES = List.of("data", "init", "pretrain-S", "pretrain-M", "pretrain-L",
+            "finetune-S", "finetune-L", "value-l0", "value-l1", "value-curriculum", "probe", "evaluate");
+
+    @Test
+    void theMicroRunWritesEveryConfigurationRowTheChartAndTheDemoFolder(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("run");
+        Path demo = tmp.resolve("demo");
+        CliTest.Run r = CliTest.run("experiment", "--scale", "micro", "--out", out.toString(), "--seed", "3",
+                "--export-demo", demo.toString());
+        assertEquals(0, r.exit(), r.err());
+
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        List<String> keys = new ArrayList<>();
+        for (var row : json.getAsJsonArray("rows")) {
+            JsonObject o = row.getAsJsonObject();
+            keys.add(o.get("key").getAsString());
+            for (String metric : List.of("exactMatch", "tokenF1", "formatCompliance")) {
+                double v = o.get(metric).getAsDouble();
+                assertTrue(v >= 0 && v <= 1, metric + " " + v);
+            }
+            assertEquals(4, o.get("answers").getAsInt());
+        }
+        assertEquals(ROWS, keys);
+        List<String> stages = new ArrayList<>();
+        json.getAsJsonArray("stages").forEach(s -> stages.add(s.getAsJsonObject().get("name").getAsString()));
+        assertEquals(STAGES, stages);
+        assertEquals(3, json.getAsJsonObject("config").get("seed").getAsLong());
+        assertTrue(json.get("command").getAsString().startsWith("ivl experiment --scale micro"));
+        assertEquals(3, json.getAsJsonArray("probes").size());
+
+        String md = Files.readString(out.resolve("results.md"));
+        JsonArray rows = json.getAsJsonArray("rows");
+        for (var row : rows) {
+            assertTrue(md.contains("| " + row.getAsJsonObject().get("label").getAsString() + " |"), md);
+        }
+        for (String stage : STAGES) {
+            assertTrue(md.contains("| " + stage + " |"), stage);
+        }
+        BufferedImage chart = ImageIO.read(out.resolve("chart.png").toFile());
+        assertEquals(900, chart.getWidth());
+        assertEquals(560, chart.getHeight());
+        assertEquals(ROWS.size() * 4, Files.readAllLines(out.resolve("outputs.jsonl")).size());
+
+        for (String part : List.of("base", "value")) {
+            Path dir = demo.resolve(part);
+            assertTrue(Files.exists(dir.resolve("model.safetensors")) && Files.exists(dir.resolve("tokenizer.json")),
+                    part);
+            assertEquals("float16", LlamaConfig.load(dir).torchDtype());
+        }
+        assertEquals(64, LlamaConfig.load(demo.resolve("base")).hiddenSize(), "the base is L");
+        assertEquals(32, LlamaConfig.load(demo.resolve("value")).hiddenSize(), "the value model is S-sized");
+        JsonObject ivl = JsonParser.parseString(Files.readString(demo.resolve("value/ivl.json"))).getAsJsonObject();
+        assertEquals("residual", ivl.get("scheme").getAsString());
+        assertEquals("S", ivl.getAsJsonArray("bases").get(0).getAsString(), "no absolute path of this machine");
+        List<String> prompts = Files.readAllLines(demo.resolve("prompts.jsonl"));
+        assertEquals(4, prompts.size(), "micro has 4 held-out requests (fewer than the 6 exported)");
+        for (String line : prompts) {
+            JsonObject p = JsonParser.parseString(line).getAsJsonObject();
+            assertTrue(p.get("prompt").getAsString().startsWith("Continue Genesis 1:"), line);
+            assertTrue(p.get("reference").getAsString().startsWith("Continuation: "), line);
+        }
+        assertTrue(Files.readString(demo.resolve("README.md")).contains("ivl experiment --scale micro"));
+    }
+
+    @Test
+    void badOptionsAreRefusedNamingTheOption(@TempDir Path tmp) {
+        CliTest.Run scale = CliTest.run("experiment", "--scale", "huge", "--out", tmp.toString());
+        assertEquals(1, scale.exit());
+        assertTrue(scale.err().contains("--scale") && scale.err().contains("huge"), scale.err());
+        CliTest.Run both = CliTest.run("experiment", "--quick", "--scale", "full", "--out", tmp.toString());
+        assertEquals(1, both.exit());
+        assertTrue(both.err().contains("--quick"), both.err());
+        Path missing = tmp.resolve("kjv.txt");
+        CliTest.Run corpus = CliTest.run("experiment", "--scale", "micro", "--corpus", missing.toString(), "--out",
+                tmp.resolve("run").toString());
+        assertEquals(1, corpus.exit());
+        assertTrue(corpus.err().contains(missing.toString()) && corpus.err().contains("no such file"), corpus.err());
+        CliTest.Run threads = CliTest.run("experiment", "--scale", "micro", "--threads", "0", "--out",
+                tmp.toString());
+        assertEquals(1, threads.exit());
+        assertTrue(threads.err().contains("--threads"), threads.err());
+    }
+}
