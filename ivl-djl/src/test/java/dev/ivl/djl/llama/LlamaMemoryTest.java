@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
  * the context, is the same in every round and any growth is a leak. The module's tests run with a fixed,
  * pre-touched Java heap (see its pom), so heap paging does not show up as growth. The C allocator's footprint
  * moves up and down by several MB from round to round with no trend (measured over 24 rounds: 1254, 1255, 1265,
- * 1268, 1255, … 1256 MB), so each side of the comparison is the lower of two round-end readings: a leak raises
- * both, a transient peak only one.
+ * 1268, 1255, … 1256 MB), so each reading is the lower of two round-end readings: a leak raises both, a transient
+ * peak only one. And a one-off step up of the footprint (once 7 MB in a CI run) shows in one of two successive
+ * intervals of 2,000 steps, a leak in both: the smaller of the two growths is what is checked.
  */
 class LlamaMemoryTest {
     static final int ROUND = 500;
@@ -33,11 +34,15 @@ class LlamaMemoryTest {
             long rssBefore = Math.min(roundThenRss(session), roundThenRss(session));
             int arraysBefore = model.manager().getManagedArrays().size();
             rounds(session, 2);
-            long rssAfter = Math.min(roundThenRss(session), roundThenRss(session)); // 2000 decode steps in all
-            long growthKb = rssAfter - rssBefore;
-            System.out.printf("memory: RSS growth over %d decode steps after warm-up = %d KB%n", 4 * ROUND, growthKb);
+            long rssMiddle = Math.min(roundThenRss(session), roundThenRss(session)); // 2000 decode steps later
+            rounds(session, 2);
+            long rssAfter = Math.min(roundThenRss(session), roundThenRss(session)); // and 2000 more
+            long first = rssMiddle - rssBefore;
+            long second = rssAfter - rssMiddle;
+            System.out.printf("memory: RSS growth over two intervals of %d decode steps after warm-up = %d KB, %d KB%n",
+                    4 * ROUND, first, second);
             assertEquals(arraysBefore, model.manager().getManagedArrays().size(), "no tensor outlives its step");
-            assertTrue(growthKb < 4 * 1024, "RSS grew by " + growthKb + " KB");
+            assertTrue(Math.min(first, second) < 4 * 1024, "RSS grew by " + first + " KB, then by " + second + " KB");
         }
     }
 
