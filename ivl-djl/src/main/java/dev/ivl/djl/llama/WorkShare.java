@@ -137,9 +137,7 @@ final class WorkShare {
 
         /** Waits for whichever thread claimed the block, spinning: blocks take well under a millisecond. */
         NDArray await() {
-            while (!done) {
-                Thread.onSpinWait();
-            }
+            waitUntilDone();
             if (failure instanceof RuntimeException r) {
                 throw r;
             }
@@ -160,11 +158,19 @@ final class WorkShare {
             if (claim()) {
                 done = true; // nobody took it: nobody will
             }
-            while (!done) {
-                Thread.onSpinWait();
-            }
+            waitUntilDone();
             if (result != null) {
                 result.close();
+            }
+        }
+
+        private void waitUntilDone() {
+            for (int spins = 1; !done; spins++) {
+                if (spins % 256 == 0) {
+                    Thread.yield(); // the thread computing it may be waiting for this core
+                } else {
+                    Thread.onSpinWait();
+                }
             }
         }
 
