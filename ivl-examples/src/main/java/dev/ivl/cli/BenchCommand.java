@@ -61,7 +61,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prompt-tokens", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
     int promptTokens;
 
-    @Option(names = "--new-tokens", defaultValue = "64", description = "decode steps per repetition (default: ${DEFAULT-VALUE})")
+    @Option(names = "--new-tokens", defaultValue = "128", description = "decode steps per repetition (default: ${DEFAULT-VALUE})")
     int newTokens;
 
     @Option(names = "--repetitions", defaultValue = "5", description = "default: ${DEFAULT-VALUE}")

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +58,40 @@ class BenchCommandTest {
         double floor = json.getAsJsonObject("linearFloorMillisPerStep").get("median").getAsDouble();
         assertEquals(decode / floor, json.get("decodeOverLinearFloor").getAsDouble(), 1e-12);
         assertTrue(json.getAsJsonObject("model").get("source").getAsString().startsWith("random tiny, seed 0"));
+    }
+
+    @Test
+    void thePairReportHasEveryModeAndItsRatios() {
+        int threads = engineThreads();
+        CliTest.Run run = CliTest.run("bench", "--random", "tiny", "--value-random", "tiny", "--cache",
+                cache.toString(), "--threads", Integer.toString(threads), "--prompt-tokens", "4", "--new-tokens", "3",
+                "--repetitions", "3", "--warmup", "0", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonObject json = JsonParser.parseString(run.out()).getAsJsonObject();
+        assertEquals(threads, json.get("concurrentStepThreads").getAsInt());
+        JsonObject modes = json.getAsJsonObject("modes");
+        assertEquals(Set.of("base", "value", "sequential", "concurrent", "concurrent-engine-free"),
+                modes.keySet());
+        for (String mode : modes.keySet()) {
+            JsonObject m = modes.getAsJsonObject(mode);
+            JsonArray reps = m.getAsJsonArray("decodePerRepetition");
+            assertEquals(3, reps.size(), mode);
+            double[] values = new double[3];
+            for (int i = 0; i < 3; i++) {
+                values[i] = reps.get(i).getAsDouble();
+                assertTrue(values[i] > 0 && Double.isFinite(values[i]), mode + " " + values[i]);
+            }
+            Arrays.sort(values);
+            assertEquals(values[1], m.get("decodeMillisPerToken").getAsDouble(), 0, mode);
+        }
+        double base = modes.getAsJsonObject("base").get("decodeMillisPerToken").getAsDouble();
+        double sequential = modes.getAsJsonObject("sequential").get("decodeMillisPerToken").getAsDouble();
+        double concurrent = modes.getAsJsonObject("concurrent").get("decodeMillisPerToken").getAsDouble();
+        assertEquals(concurrent / base, json.get("ratioConcurrentOverBase").getAsDouble(), 1e-12);
+        assertEquals(concurrent / sequential, json.get("concurrentOverSequential").getAsDouble(), 1e-12);
+        assertEquals(1.0, json.get("valueOverBaseFlops").getAsDouble(), 1e-12); // the same shape twice
+        JsonObject combine = json.getAsJsonObject("combine");
+        assertTrue(combine.get("hostMillis").getAsDouble() > 0 && combine.get("deviceMillis").getAsDouble() > 0);
     }
 
     @Test
