@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A {@link CombinedModel} of {@link LlamaModel}s run where the models are: each step's logits are combined on the
  * models' device and one row leaves it (measured faster than copying every model's row out and adding on the
  * host), and under {@link Stepping#CONCURRENT} the models step on threads of their own that share the row blocks of
- * their products ({@link WorkShare}), so a model that finishes first lends its core to the others. The logits are
- * exactly those of the {@link CombinedModel} it is made from: the same float32 operations in the same order.
+ * their products ({@link WorkShare}), so a model that finishes first lends its core to the others. Sequential logits
+ * are exactly those of the {@link CombinedModel} it is made from (the same float32 operations in the same order);
+ * concurrent ones agree to float32 rounding, as a product cut into row blocks may be summed in another order.
  *
  * <p>Thread budget: {@link Stepping#SEQUENTIAL} runs each model with the engine's intra-op threads
  * ({@code -Dai.djl.pytorch.num_threads}); {@link Stepping#CONCURRENT} runs one thread per model plus helpers up to

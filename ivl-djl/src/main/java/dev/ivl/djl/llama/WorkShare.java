@@ -14,7 +14,7 @@ import java.util.function.BooleanSupplier;
  * the first, then takes back every block no other thread has claimed; threads with nothing of their own to do
  * ({@link #help}) claim published blocks. So while the models all run, each thread works alone on its own model,
  * and a model that finishes early lends its thread to the others instead of idling. Each output is the same dot
- * product either way.
+ * product either way, though the engine may sum a block's in another order than the whole product's.
  *
  * <p>Every thread that joins the share runs the engine with one intra-op thread: the share is the parallelism.
  */
