@@ -1,10 +1,12 @@
 package dev.ivl.examples;
 
 import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
 import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import java.nio.file.Path;
@@ -26,7 +28,8 @@ public final class QuickStart {
         try (LlamaModel base = LlamaModel.load(Path.of(args[0]));
                 LlamaModel value = LlamaModel.load(Path.of(args[1]));
                 HfTokenizer tokenizer = HfTokenizer.load(Path.of(args[0]))) {
-            LanguageModel combined = ResidualCombiner.withAlpha(1.0f).combine(base, value); // z_base + α·z_delta
+            LanguageModel combined = LlamaCombinedModel.of(ResidualCombiner.withAlpha(1.0f).combine(base, value))
+                    .withStepping(Stepping.CONCURRENT); // z_base + α·z_delta, both forward passes at once
             GenerationConfig config = GenerationConfig.builder()
                     .temperature(0.7f).topP(0.9f).maxNewTokens(128).seed(42).build();
             GenerationResult result = new Generator(combined, tokenizer)
