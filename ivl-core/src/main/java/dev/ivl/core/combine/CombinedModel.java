@@ -6,7 +6,6 @@ import dev.ivl.core.model.Session;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -139,12 +138,13 @@ public final class CombinedModel implements LanguageModel {
                 } catch (RuntimeException e) {
                     failure = e;
                 }
-                for (int i = 1; i < logits.length; i++) {
-                    try {
-                        logits[i] = await(pending.get(i - 1)); // wait for every worker, even after a failure
-                    } catch (RuntimeException e) {
-                        failure = failure == null ? e : failure;
+                try {
+                    List<float[]> rest = ConcurrentSteps.awaitAll(pending); // every worker, even after a failure
+                    for (int i = 1; i < logits.length; i++) {
+                        logits[i] = rest.get(i - 1);
                     }
+                } catch (RuntimeException e) {
+                    failure = failure == null ? e : failure;
                 }
                 if (failure != null) {
                     throw failure;
@@ -173,31 +173,6 @@ public final class CombinedModel implements LanguageModel {
                 s.close();
             }
             workers.forEach(ExecutorService::shutdown);
-        }
-    }
-
-    private static float[] await(Future<float[]> future) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // a step in flight must finish: its session is not safe to touch until then
-                }
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.combine.CombinedModel;
+import dev.ivl.core.combine.ConcurrentSteps;
 import dev.ivl.core.combine.LogitsCombiner;
 import dev.ivl.core.combine.ProxyTuningCombiner;
 import dev.ivl.core.combine.ResidualCombiner;
@@ -15,7 +16,6 @@ import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -183,7 +183,7 @@ public final class LlamaCombinedModel implements LanguageModel {
         }
 
         private void stepConcurrently(int[] tokens, NDManager step, NDArray[] z) {
-            WorkShare share = new WorkShare(Math.max(threads, 1));
+            WorkShare share = new WorkShare(threads);
             boolean sharing = threads >= sessions.size() && threads > 1;
             AtomicInteger running = new AtomicInteger(z.length);
             List<Future<?>> pending = new ArrayList<>(z.length + helpers);
@@ -207,17 +207,7 @@ public final class LlamaCombinedModel implements LanguageModel {
             for (int i = 0; i < helpers; i++) {
                 pending.add(pool.submit(() -> share.help(() -> running.get() == 0)));
             }
-            RuntimeException failure = null;
-            for (Future<?> f : pending) {
-                try {
-                    await(f); // every thread, even after a failure: no session may be touched until its step ends
-                } catch (RuntimeException e) {
-                    failure = failure == null ? e : failure;
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
+            ConcurrentSteps.awaitAll(pending); // every thread, even after a failure
         }
 
         @Override
@@ -262,34 +252,8 @@ public final class LlamaCombinedModel implements LanguageModel {
         for (int i = 0; i < size; i++) {
             started.add(pool.submit(() -> { }));
         }
-        started.forEach(LlamaCombinedModel::await);
+        ConcurrentSteps.awaitAll(started);
         JniUtils.setNumThreads(callerThreads); // the count threads started later take, and this thread's own
         return pool;
-    }
-
-    private static void await(Future<?> future) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    future.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // a step in flight must finish: its session is not safe to touch until then
-                }
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }

@@ -1,0 +1,58 @@
+package dev.ivl.core.combine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * Waiting for forward passes that run on other threads, for models that step several sessions at once
+ * ({@link CombinedModel} and engine-specific combinations).
+ */
+public final class ConcurrentSteps {
+    private ConcurrentSteps() {}
+
+    /**
+     * Waits for every step, even after one has failed and even when interrupted (a step in flight must finish: its
+     * session is not safe to touch until then; the interrupt is re-asserted afterwards), then rethrows the first
+     * failure in list order.
+     *
+     * @param steps the pending steps
+     * @param <T> what a step returns
+     * @return their results, in order
+     * @throws RuntimeException the first step's failure, as thrown ({@link Error}s too; a checked exception wrapped
+     *     in an {@link IllegalStateException})
+     */
+    public static <T> List<T> awaitAll(List<? extends Future<? extends T>> steps) {
+        List<T> results = new ArrayList<>(steps.size());
+        Throwable failure = null;
+        boolean interrupted = false;
+        for (Future<? extends T> step : steps) {
+            while (true) {
+                try {
+                    results.add(step.get());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    failure = failure == null ? e.getCause() : failure;
+                    results.add(null);
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
+        return results;
+    }
+}
