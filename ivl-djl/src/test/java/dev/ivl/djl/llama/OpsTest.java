@@ -39,29 +39,38 @@ class OpsTest {
 
     private static void check(NDManager manager, int rows, int in, int out, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        float[] x = new float[rows * in];
-        float[] w = new float[out * in];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble(-1, 1);
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) random.nextDouble(-1, 1);
-        }
-        float[] expected = new float[rows * out];
-        for (int r = 0; r < rows; r++) {
-            for (int o = 0; o < out; o++) {
-                double sum = 0;
-                for (int k = 0; k < in; k++) {
-                    sum += (double) x[r * in + k] * w[o * in + k];
-                }
-                expected[r * out + o] = (float) sum;
-            }
-        }
+        float[] x = uniform(random, rows * in);
+        float[] w = uniform(random, out * in);
+        float[] expected = product(x, w, rows, in, out);
         try (NDManager scope = manager.newSubManager()) {
             NDArray y = Ops.linear(scope.create(x, new Shape(rows, in)), scope.create(w, new Shape(out, in)));
             String what = rows + " row(s), " + out + " outputs, " + JniUtils.getNumThreads() + " thread(s)";
             assertEquals(new Shape(rows, out), y.getShape(), what);
             assertArrayEquals(expected, y.toFloatArray(), (float) TOLERANCE, what);
         }
+    }
+
+    /** @return {@code n} values drawn uniformly from [-1, 1) */
+    static float[] uniform(SplittableRandom random, int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextDouble(-1, 1);
+        }
+        return values;
+    }
+
+    /** @return {@code x @ wᵀ} for row-major {@code x [rows, in]} and {@code w [out, in]}, summed in double */
+    static float[] product(float[] x, float[] w, int rows, int in, int out) {
+        float[] y = new float[rows * out];
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                double sum = 0;
+                for (int k = 0; k < in; k++) {
+                    sum += (double) x[r * in + k] * w[o * in + k];
+                }
+                y[r * out + o] = (float) sum;
+            }
+        }
+        return y;
     }
 }

@@ -47,24 +47,9 @@ class WorkShareTest {
             throws Exception {
         int in = 40;
         SplittableRandom random = new SplittableRandom(blocks * 100L + helping * 10L + out + rows);
-        float[] x = new float[rows * in];
-        float[] w = new float[out * in];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble(-1, 1);
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) random.nextDouble(-1, 1);
-        }
-        float[] expected = new float[rows * out];
-        for (int r = 0; r < rows; r++) {
-            for (int o = 0; o < out; o++) {
-                double sum = 0;
-                for (int k = 0; k < in; k++) {
-                    sum += (double) x[r * in + k] * w[o * in + k];
-                }
-                expected[r * out + o] = (float) sum;
-            }
-        }
+        float[] x = OpsTest.uniform(random, rows * in);
+        float[] w = OpsTest.uniform(random, out * in);
+        float[] expected = OpsTest.product(x, w, rows, in, out);
         try (NDManager scope = manager.newSubManager()) {
             NDArray xs = scope.create(x, new Shape(rows, in));
             NDArray ws = scope.create(w, new Shape(out, in));
