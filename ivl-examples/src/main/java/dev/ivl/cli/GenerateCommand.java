@@ -46,7 +46,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model (default: ${DEFAULT-VALUE})")
     float alpha;
 
-
     @Option(names = "--vocab-policy", defaultValue = "exact",
             description = "exact, or value-prefix when the value vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
     String vocabPolicy;

@@ -17,16 +17,21 @@ final class StepOptions {
             + " concurrent step (default: the cores)")
     Integer threads;
 
+    private Stepping mode;
     private int budget;
 
-    /** Sets the thread budget; call before anything starts the engine, which reads it once. */
+    /**
+     * Checks the stepping and sets the thread budget; call first, before anything starts the engine (which reads the
+     * budget once).
+     */
     void configure() {
+        mode = Cli.enumOption("--stepping", stepping, Stepping.class);
         budget = Cli.configureThreads(threads);
     }
 
-    /** @return the stepping asked for */
+    /** @return the stepping asked for, once {@link #configure} has checked it */
     Stepping stepping() {
-        return Cli.enumOption("--stepping", stepping, Stepping.class);
+        return mode;
     }
 
     /** @return the thread budget, once {@link #configure} has set it */
@@ -39,6 +44,6 @@ final class StepOptions {
      * @return the combination as these options run it: on the models' device when it can be
      */
     LanguageModel apply(CombinedModel combined) {
-        return Cli.onDevice(combined, stepping(), budget);
+        return Cli.onDevice(combined, mode, budget);
     }
 }
