@@ -31,9 +31,7 @@ public final class LlamaSession implements Session {
 
     @Override
     public float[] append(int... tokens) {
-        float[][] result = new float[1][];
-        run(tokens, false, null, false, (start, logits) -> result[0] = toHost(logits)[0]);
-        return result[0];
+        return lastRow(tokens, null, false);
     }
 
     /**
@@ -79,6 +77,11 @@ public final class LlamaSession implements Session {
      * @return the logits after the last token
      */
     float[] appendCascade(int[] tokens, float[][] baseLogits, boolean withText) {
+        return lastRow(tokens, baseLogits, withText);
+    }
+
+    /** Runs the tokens (with the cascade input when {@code baseLogits} is given); the last logits, on the host. */
+    private float[] lastRow(int[] tokens, float[][] baseLogits, boolean withText) {
         float[][] result = new float[1][];
         run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = toHost(logits)[0]);
         return result[0];
