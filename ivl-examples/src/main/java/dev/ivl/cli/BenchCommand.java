@@ -1,11 +1,13 @@
 package dev.ivl.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.examples.bench.DecodeBench;
 import dev.ivl.examples.bench.MatmulFloor;
+import dev.ivl.examples.bench.OpCount;
 import dev.ivl.examples.bench.PairBench;
 import dev.ivl.fixtures.RandomCheckpoint;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
         description = "Benchmark LLaMA decoding: prefill tokens/s, decode ms/token, and the matrix products of one "
                 + "decode step alone (the memory-bandwidth floor on CPU), with interleaved repetitions and medians.")
 final class BenchCommand implements Callable<Integer> {
-    @ArgGroup(multiplicity = "1")
+    @ArgGroup(multiplicity = "0..1")
     Weights weights;
 
     static final class Weights {
@@ -82,9 +84,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the report as JSON")
     boolean json;
 
+    @Option(names = "--ops", description = "instead of timing, count the engine operations per decoder layer of a "
+            + "decode step on --device/--dtype (PyTorch's profiler, two small random models)")
+    boolean ops;
+
     @Override
     public Integer call() {
         int budget = Cli.configureThreads(threads); // before anything starts the engine, which reads it once
+        if (ops) {
+            if (weights != null || value != null) {
+                throw new InvalidParameterException("--ops", true, "counts on small random models: give no weights");
+            }
+            Path work = cache != null ? cache : Path.of(System.getProperty("java.io.tmpdir"), "ivl-op-count");
+            OpCount.Result result = OpCount.measure(modelOptions.toLoadOptions(), work);
+            System.out.print(json ? result.toJson() + "\n" : result.toText());
+            return 0;
+        }
+        if (weights == null) {
+            throw new InvalidParameterException("--model/--random", null, "one is required (or --ops)");
+        }
         DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed,
                 redoDisturbed);
         String[] resolved = resolve(weights.model, weights.random);

@@ -22,16 +22,14 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      * @param position the position of the first row
      * @param cache the sequence's cache, which receives this chunk's keys and values
      * @param layer this layer's index in the cache
-     * @param rotation cos and sine tables of positions {@code [position, position + T)}
+     * @param rotation the rotation of positions {@code [position, position + T)}
      * @param mask the causal mask {@code [T, position + T]} (0 or −∞), or null when T = 1
      * @return the block's output {@code [T, hidden]}
      */
-    NDArray forward(NDArray x, int position, KvCache cache, int layer, NDArray[] rotation, NDArray mask) {
+    NDArray forward(NDArray x, int position, KvCache cache, int layer, RotaryEmbedding.Rotation rotation, NDArray mask) {
         int t = (int) x.getShape().get(0);
         NDList qkv = project(x, rotation);
-        NDArray k = qkv.get(1).transpose(1, 0, 2); //                                     [KV, T, d]
-        NDArray v = qkv.get(2).transpose(1, 0, 2); //                                     [KV, T, d]
-        cache.write(layer, k, v, position); //                                            past_key_value.update(k, v)
+        cache.write(layer, qkv.get(1), qkv.get(2), position); //                          past_key_value.update(k, v)
         int length = position + t;
         return attend(qkv.get(0), cache.keys(layer, length), cache.values(layer, length), mask);
     }
@@ -41,51 +39,68 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      * position and the mask keeps every sample to itself.
      *
      * @param x normalised activations {@code [T, hidden]}
-     * @param rotation cos and sine tables of the tokens' positions, from {@link RotaryEmbedding#tablesAt}
+     * @param rotation the rotation of the tokens' positions, from {@link RotaryEmbedding#rotationAt}
      * @param mask {@code [T, T]} (0 or −∞)
      * @return the block's output {@code [T, hidden]}
      */
-    NDArray forwardPacked(NDArray x, NDArray[] rotation, NDArray mask) {
+    NDArray forwardPacked(NDArray x, RotaryEmbedding.Rotation rotation, NDArray mask) {
         NDList qkv = project(x, rotation);
-        return attend(qkv.get(0), qkv.get(1).transpose(1, 0, 2), qkv.get(2).transpose(1, 0, 2), mask);
+        return attend(qkv.get(0), qkv.get(1), qkv.get(2), mask);
     }
 
-    /** q, k, v for each token, q and k rotated: {@code [T, H, d]}, {@code [T, KV, d]}, {@code [T, KV, d]}. */
-    private NDList project(NDArray x, NDArray[] rotation) {
+    /**
+     * q, k, v for each token, q and k rotated and scaled by {@code d^(-1/4)} each: {@code [T, H, d]},
+     * {@code [T, KV, d]}, {@code [T, KV, d]}.
+     */
+    private NDList project(NDArray x, RotaryEmbedding.Rotation rotation) {
         int t = (int) x.getShape().get(0);
-        NDList qkAndV = Ops.linear(x, qkv).split(new long[] {(long) (heads + kvHeads) * headDim}, 1);
+        NDList qkAndV = Ops.linear(x, qkv) //                                q_proj(x), k_proj(x), v_proj(x) as heads
+                .reshape(t, heads + 2 * kvHeads, headDim)
+                .split(new long[] {heads + kvHeads}, 1);
         // q_proj / k_proj heads rotated together: apply_rotary_pos_emb(q, k, cos, sin)
-        NDArray qk = RotaryEmbedding.rotate(qkAndV.get(0).reshape(t, heads + kvHeads, headDim), rotation);
-        NDList split = qk.split(new long[] {heads}, 1);
-        return new NDList(split.get(0), split.get(1), qkAndV.get(1).reshape(t, kvHeads, headDim));
+        NDList qk = rotation.apply(qkAndV.get(0)).split(new long[] {heads}, 1);
+        return new NDList(qk.get(0), qk.get(1), qkAndV.get(1));
     }
 
     /**
      * Scaled dot-product attention of the queries over keys and values, then the output projection.
      *
      * @param query {@code [T, H, d]}
-     * @param keys {@code [KV, L, d]}
-     * @param values {@code [KV, L, d]}
+     * @param keys {@code [L, KV, d]}
+     * @param values {@code [L, KV, d]}
      * @param mask {@code [T, L]} (0 or −∞), or null when every key is visible
      */
     private NDArray attend(NDArray query, NDArray keys, NDArray values, NDArray mask) {
         int t = (int) query.getShape().get(0);
-        long length = keys.getShape().get(1);
+        long length = keys.getShape().get(0);
         int group = heads / kvHeads;
-        // query heads h = kv·group + g, regrouped as [KV, group·T, d]; 1/√d applied to q before the product
-        NDArray q = query.mul(1.0 / Math.sqrt(headDim))
-                .reshape(t, kvHeads, group, headDim)
-                .transpose(1, 2, 0, 3)
-                .reshape(kvHeads, (long) group * t, headDim);
-        NDArray scores = q.matMul(keys.transpose(0, 2, 1)); //                             q @ kᵀ * scaling
+        // query heads h = kv·group + g, regrouped as [KV, group·T, d] (one token: a view of [1, H, d])
+        NDArray q = t == 1
+                ? query.reshape(kvHeads, group, headDim)
+                : query.reshape(t, kvHeads, group, headDim).transpose(1, 2, 0, 3).reshape(kvHeads, (long) group * t,
+                        headDim);
+        // q @ kᵀ * scaling: q and k carry d^(-1/4) each from the rotation
+        NDArray scores = q.matMul(keys.transpose(1, 2, 0)); //                              [KV, group·T, L]
         if (mask != null) {
             scores = scores.reshape(kvHeads, group, t, length).add(mask).reshape(kvHeads, (long) group * t, length);
         }
-        NDArray probs = scores.toType(DataType.FLOAT32, false).softmax(-1).toType(query.getDataType(), false);
-        NDArray heads = probs.matMul(values) //                                             attn_weights @ v
-                .reshape(kvHeads, group, t, headDim)
-                .transpose(2, 0, 1, 3)
-                .reshape(t, (long) this.heads * headDim);
-        return Ops.linear(heads, out); //                                                   o_proj(attn_output)
+        NDArray probs = softmax(scores); //                                                 softmax(., dtype=float32)
+        NDArray attended = probs.matMul(values.transpose(1, 0, 2)); //                      attn_weights @ v
+        NDArray merged = t == 1
+                ? attended.reshape(1, (long) heads * headDim)
+                : attended.reshape(kvHeads, group, t, headDim).transpose(2, 0, 1, 3).reshape(t, (long) heads * headDim);
+        return Ops.linear(merged, out); //                                                  o_proj(attn_output)
+    }
+
+    /**
+     * Softmax over the keys, accumulated in float32 as HF's {@code softmax(..., dtype=torch.float32)}. On a GPU the
+     * engine's half-precision softmax already accumulates in float32, rounding only its output, as HF's cast back
+     * does: no casts are needed there.
+     */
+    private static NDArray softmax(NDArray scores) {
+        if (scores.getDataType() == DataType.FLOAT32 || scores.getDevice().isGpu()) {
+            return scores.softmax(-1);
+        }
+        return scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
     }
 }

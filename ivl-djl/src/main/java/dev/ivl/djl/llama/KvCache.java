@@ -3,13 +3,13 @@ package dev.ivl.djl.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The keys and values of one sequence, per layer, in preallocated device buffers {@code [kvHeads, capacity,
- * headDim]}. Tokens are written in place at their positions; reading returns views of the filled prefix. The
+ * The keys and values of one sequence, per layer, in preallocated device buffers {@code [capacity, kvHeads,
+ * headDim]}, position-major, so that a step's keys {@code [T, kvHeads, headDim]} are written with one slice and one
+ * copy. Tokens are written in place at their positions; reading returns views of the filled prefix. The
  * buffers grow by doubling (one copy, amortised) up to the model's context, so a short chat does not reserve the
  * whole context.
  */
@@ -60,12 +60,11 @@ final class KvCache implements AutoCloseable {
     }
 
     private NDArray regrow(NDArray old, int next, int filled) {
-        NDArray grown = manager.zeros(new Shape(kvHeads, next, headDim), dtype);
+        NDArray grown = manager.zeros(new Shape(next, kvHeads, headDim), dtype);
         NDScope.unregister(grown); // lives as long as the session, not the step
         if (old != null) {
             if (filled > 0) {
-                NDIndex prefix = prefix(filled);
-                grown.set(prefix, old.get(prefix));
+                Ops.setRows(grown, 0, Ops.rows(old, 0, filled));
             }
             old.close();
         }
@@ -73,27 +72,22 @@ final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes keys and values {@code [kvHeads, T, headDim]} at positions {@code [position, position + T)} of a
+     * Writes keys and values {@code [T, kvHeads, headDim]} at positions {@code [position, position + T)} of a
      * layer (HF {@code past_key_value.update}).
      */
     void write(int layer, NDArray k, NDArray v, int position) {
-        NDIndex rows = new NDIndex().addAllDim().addSliceDim(position, position + k.getShape().get(1));
-        keys[layer].set(rows, k);
-        values[layer].set(rows, v);
+        Ops.setRows(keys[layer], position, k);
+        Ops.setRows(values[layer], position, v);
     }
 
-    /** @return a view of the layer's keys at positions {@code [0, length)} */
+    /** @return a view of the layer's keys at positions {@code [0, length)}: {@code [length, kvHeads, headDim]} */
     NDArray keys(int layer, int length) {
-        return keys[layer].get(prefix(length));
+        return Ops.rows(keys[layer], 0, length);
     }
 
-    /** @return a view of the layer's values at positions {@code [0, length)} */
+    /** @return a view of the layer's values at positions {@code [0, length)}: {@code [length, kvHeads, headDim]} */
     NDArray values(int layer, int length) {
-        return values[layer].get(prefix(length));
-    }
-
-    private static NDIndex prefix(int length) {
-        return new NDIndex().addAllDim().addSliceDim(0, length);
+        return Ops.rows(values[layer], 0, length);
     }
 
     @Override

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread budget: {@link Stepping#SEQUENTIAL} runs each model with the engine's intra-op threads
  * ({@code -Dai.djl.pytorch.num_threads}); {@link Stepping#CONCURRENT} runs one thread per model plus helpers up to
  * {@link #threads()} (default: the available processors), each with one intra-op thread.
+ *
+ * <p>On a GPU, concurrent stepping runs one host thread per model and no helpers: the threads overlap their kernel
+ * launches (the host side of a step), while the kernels themselves queue on the engine's one default CUDA stream.
  */
 public final class LlamaCombinedModel implements LanguageModel {
     private final CombinedModel combined;
@@ -148,6 +151,10 @@ public final class LlamaCombinedModel implements LanguageModel {
         return alpha == 0f ? z[0] : z[0].add(z[1].sub(z[2]).mul(alpha));
     }
 
+    private boolean onGpu() {
+        return parts.get(0).device().isGpu();
+    }
+
     private final class CombinedSession implements Session {
         private final List<LlamaSession> sessions;
         private final NDManager manager;
@@ -159,7 +166,8 @@ public final class LlamaCombinedModel implements LanguageModel {
             this.sessions = sessions;
             this.manager = parts.get(0).manager().newSubManager();
             if (stepping() == Stepping.CONCURRENT) {
-                helpers = threads >= sessions.size() ? threads - sessions.size() : 0;
+                // a GPU computes the products: its step threads only launch work and share none
+                helpers = threads >= sessions.size() && !onGpu() ? threads - sessions.size() : 0;
                 pool = startPool(sessions.size() + helpers);
             } else {
                 helpers = 0;
@@ -183,8 +191,8 @@ public final class LlamaCombinedModel implements LanguageModel {
         }
 
         private void stepConcurrently(int[] tokens, NDManager step, NDArray[] z) {
-            WorkShare share = new WorkShare(threads);
-            boolean sharing = threads >= sessions.size() && threads > 1;
+            boolean sharing = threads >= sessions.size() && threads > 1 && !onGpu();
+            WorkShare share = sharing ? new WorkShare(threads) : null;
             AtomicInteger running = new AtomicInteger(z.length);
             List<Future<?>> pending = new ArrayList<>(z.length + helpers);
             for (int i = 0; i < z.length; i++) {

@@ -98,6 +98,8 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             int d = config.headDim();
             int ffn = config.intermediateSize();
             float eps = (float) config.rmsNormEps();
+            NDArray ones = manager.ones(new Shape(2L * hidden), dtype); //  LayerNorm's affine parts, for RmsNorm
+            NDArray zeros = manager.zeros(new Shape(2L * hidden), dtype);
             NDArray embed = loader.load("model.embed_tokens.weight", config.vocabSize(), hidden);
             List<DecoderLayer> layers = new ArrayList<>();
             for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -112,12 +114,13 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
                         loader.load(p + "mlp.up_proj.weight", ffn, hidden));
                 NDArray down = loader.load(p + "mlp.down_proj.weight", hidden, ffn);
                 layers.add(new DecoderLayer(
-                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps),
+                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps, ones, zeros),
                         new Attention(qkv, o, heads, kv, d),
-                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps),
+                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps, ones,
+                                zeros),
                         new Mlp(gateUp, down, ffn)));
             }
-            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps);
+            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, ones, zeros);
             NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
             return new LlamaModel(config, options, manager, embed, layers, norm, lmHead);
         } catch (RuntimeException e) {
@@ -233,7 +236,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         int t = (int) ids.getShape().get(0);
         NDArray h = inputs(ids, cascade);
         NDArray mask = t == 1 ? null : causalMask(ids.getManager(), position, t); // embed_tokens(input_ids)
-        NDArray[] rotation = rope.tables(position, t); // cos, sin of the chunk's positions, shared by every layer
+        RotaryEmbedding.Rotation rotation = rope.rotation(position, t); // the chunk's positions, for every layer
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).forward(h, position, cache, i, rotation, mask);
         }
@@ -271,7 +274,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
                     + maxSequenceLength);
         }
         NDArray h = inputs(ids, cascade);
-        NDArray[] rotation = rope.tablesAt(positions, maxPosition);
+        RotaryEmbedding.Rotation rotation = rope.rotationAt(positions, maxPosition);
         for (DecoderLayer layer : layers) {
             h = layer.forwardPacked(h, rotation, mask);
         }

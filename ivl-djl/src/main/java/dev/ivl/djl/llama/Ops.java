@@ -1,6 +1,8 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 /** Small tensor helpers shared by the LLaMA blocks. */
@@ -33,5 +35,21 @@ final class Ops {
             }
         }
         return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+    }
+
+    private static final long[] STEP = {1};
+
+    /**
+     * {@code a[from:to]}, a view of rows along the first axis, in one engine call (an {@code NDIndex} takes
+     * several).
+     */
+    static NDArray rows(NDArray a, long from, long to) {
+        return JniUtils.index((PtNDArray) a, new long[] {from}, new long[] {to}, STEP, (PtNDManager) a.getManager());
+    }
+
+    /** {@code a[from:from + value.rows] = value}, in place, in one engine call. */
+    static void setRows(NDArray a, long from, NDArray value) {
+        JniUtils.indexSet((PtNDArray) a, (PtNDArray) value, new long[] {from},
+                new long[] {from + value.getShape().get(0)}, STEP);
     }
 }

@@ -3,7 +3,6 @@ package dev.ivl.djl.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -16,7 +15,13 @@ import java.util.List;
  *
  * <p>cos and sin are tabulated on the model's device for positions {@code [0, capacity)}; the table grows by
  * doubling when a session goes further and is shared by all sessions. The sine table has its first half negated,
- * so that {@code rotate_half(x)·sin = swap_halves(x)·sin'} needs no negation at run time.
+ * so that {@code rotate_half(x)·sin = swap_halves(x)·sin'} needs no negation at run time. Both tables are scaled by
+ * {@code d^(-1/4)}: rotated queries and keys then carry the attention's {@code 1/√d} between them
+ * ({@code (q·s)·(k·s) = q·k/√d}), so attention needs no scaling op of its own.
+ *
+ * <p>A decode step (one position) rotates with one matrix product instead of five elementwise ops: the rotation
+ * of position p is the {@code [d, d]} matrix {@code M_p} with {@code x·M_p = x·cos_p + swap_halves(x)·sin'_p},
+ * made once per step from the tables and shared by every layer.
  */
 final class RotaryEmbedding implements AutoCloseable {
     private static final int INITIAL_CAPACITY = 512;
@@ -28,10 +33,52 @@ final class RotaryEmbedding implements AutoCloseable {
     private final RopeScaling scaling;
     private final double theta;
     private final float[] invFreq;
+    private final float scale;
+    private final NDArray identity; // [d, d]
+    private final NDArray swap; //     [d, d], S[j][i] = 1 where j is i's index in the other half
     private volatile Table table;
-    private final List<Table> retired = new ArrayList<>(); // kept until close: other threads may still read them
+    private final List<NDArray> retired = new ArrayList<>(); // kept until close: other threads may still read them
 
     private record Table(int capacity, NDArray cos, NDArray sin) {}
+
+    /** How a chunk's query and key heads are rotated: by cos and sine rows, or by one position's matrix. */
+    sealed interface Rotation permits Tables, Matrix {
+        /**
+         * @param x heads {@code [T, n, d]}
+         * @return the rotated heads, scaled by {@code d^(-1/4)}, same shape
+         */
+        NDArray apply(NDArray x);
+    }
+
+    /**
+     * Rotation by tables: {@code x·cos + rotate_half(x)·sin}.
+     *
+     * @param cos cos of the rows' positions {@code [T, 1, d]}
+     * @param sin sign-folded sine of the rows' positions {@code [T, 1, d]}
+     */
+    record Tables(NDArray cos, NDArray sin) implements Rotation {
+        @Override
+        public NDArray apply(NDArray x) {
+            long t = x.getShape().get(0);
+            long n = x.getShape().get(1);
+            long d = x.getShape().get(2);
+            // rotate_half(x) = cat(-x2, x1): the halves swapped here, the sign folded into the sine table
+            NDArray swapped = x.reshape(t, n, 2, d / 2).flip(2).reshape(t, n, d);
+            return x.mul(cos).add(swapped.mul(sin)); // (x * cos) + (rotate_half(x) * sin)
+        }
+    }
+
+    /**
+     * Rotation of one position by its matrix: {@code x @ M_p}, the same sums as {@link Tables} in one product.
+     *
+     * @param m {@code [d, d]}
+     */
+    record Matrix(NDArray m) implements Rotation {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.matMul(m); // [1, n, d] @ [d, d]: (x * cos) + (rotate_half(x) * sin)
+        }
+    }
 
     /**
      * @param config the model configuration
@@ -47,6 +94,16 @@ final class RotaryEmbedding implements AutoCloseable {
         this.scaling = config.ropeScaling();
         this.theta = config.ropeTheta();
         this.invFreq = inverseFrequencies(config);
+        this.scale = (float) Math.pow(headDim, -0.25);
+        int half = headDim / 2;
+        float[] eye = new float[headDim * headDim];
+        float[] swapped = new float[headDim * headDim];
+        for (int i = 0; i < headDim; i++) {
+            eye[i * headDim + i] = 1;
+            swapped[((i + half) % headDim) * headDim + i] = 1;
+        }
+        this.identity = persistent(eye, headDim);
+        this.swap = persistent(swapped, headDim);
     }
 
     /**
@@ -98,49 +155,42 @@ final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * The cos and sign-folded sine rows of positions {@code [position, position + t)}, shaped {@code [t, 1, d]}.
+     * The rotation of positions {@code [position, position + t)}: one matrix for a single position, else the cos
+     * and sign-folded sine rows.
      *
      * @param position the first position
      * @param t the number of positions
-     * @return {cos, sin}
+     * @return the rotation, shared by every layer of the chunk
      */
-    NDArray[] tables(int position, int t) {
+    Rotation rotation(int position, int t) {
         NDArray[] cosSin = position + t > dynamicThreshold()
                 ? dynamicTable(position, t, manager)
                 : slice(position, t);
-        return new NDArray[] {cosSin[0].reshape(t, 1, headDim), cosSin[1].reshape(t, 1, headDim)};
+        if (t == 1) {
+            // M = I·cos + S·sin': [d, d] * [1, d] scales column i of I by cos_i and of S by sin'_i
+            return new Matrix(identity.mul(cosSin[0]).add(swap.mul(cosSin[1])));
+        }
+        return tables(cosSin[0], cosSin[1], t);
     }
 
     /**
-     * The cos and sign-folded sine rows of arbitrary positions (packed training rows), {@code [T, 1, d]}.
+     * The rotation of arbitrary positions (packed training rows).
      *
      * @param positions int64 positions {@code [T]}, each below the model's context
      * @param maxPosition the largest of them
-     * @return {cos, sin}
+     * @return cos and sine rows {@code [T, 1, d]}
      */
-    NDArray[] tablesAt(NDArray positions, int maxPosition) {
+    Rotation rotationAt(NDArray positions, int maxPosition) {
         Table tab = table;
         if (tab == null || tab.capacity <= maxPosition) {
             tab = grow(maxPosition + 1);
         }
         long t = positions.getShape().get(0);
-        return new NDArray[] {tab.cos.get(positions).reshape(t, 1, headDim), tab.sin.get(positions).reshape(t, 1, headDim)};
+        return tables(tab.cos.get(positions), tab.sin.get(positions), t);
     }
 
-    /**
-     * Rotates query or key heads: {@code x·cos + rotate_half(x)·sin}.
-     *
-     * @param x heads {@code [T, n, d]}
-     * @param cosSin the tables of the rows' positions, {@code [T, 1, d]} each
-     * @return the rotated heads, same shape
-     */
-    static NDArray rotate(NDArray x, NDArray[] cosSin) {
-        long t = x.getShape().get(0);
-        long n = x.getShape().get(1);
-        long d = x.getShape().get(2);
-        // rotate_half(x) = cat(-x2, x1): the halves swapped here, the sign folded into the sine table
-        NDArray swapped = x.reshape(t, n, 2, d / 2).flip(2).reshape(t, n, d);
-        return x.mul(cosSin[0]).add(swapped.mul(cosSin[1])); // (x * cos) + (rotate_half(x) * sin)
+    private Tables tables(NDArray cos, NDArray sin, long t) {
+        return new Tables(cos.reshape(t, 1, headDim), sin.reshape(t, 1, headDim));
     }
 
     private int dynamicThreshold() {
@@ -171,8 +221,7 @@ final class RotaryEmbedding implements AutoCloseable {
         if (tab == null || tab.capacity < position + t) {
             tab = grow(position + t);
         }
-        NDIndex rows = new NDIndex().addSliceDim(position, position + t);
-        return new NDArray[] {tab.cos.get(rows), tab.sin.get(rows)};
+        return new NDArray[] {Ops.rows(tab.cos, position, position + t), Ops.rows(tab.sin, position, position + t)};
     }
 
     private synchronized Table grow(int needed) {
@@ -184,7 +233,8 @@ final class RotaryEmbedding implements AutoCloseable {
         float[][] tables = tabulate(invFreq, 0, capacity);
         table = new Table(capacity, persistent(tables[0], capacity), persistent(tables[1], capacity));
         if (old != null) {
-            retired.add(old);
+            retired.add(old.cos);
+            retired.add(old.sin);
         }
         return table;
     }
@@ -200,7 +250,10 @@ final class RotaryEmbedding implements AutoCloseable {
         return array;
     }
 
-    /** cos and sign-folded sin of {@code position·invFreq} (float32 products, as HF), both halves filled. */
+    /**
+     * cos and sign-folded sin of {@code position·invFreq} (float32 products, as HF), both halves filled, scaled by
+     * {@code d^(-1/4)}.
+     */
     private float[][] tabulate(float[] inv, int start, int count) {
         int half = headDim / 2;
         float[] cos = new float[count * headDim];
@@ -208,8 +261,8 @@ final class RotaryEmbedding implements AutoCloseable {
         for (int p = 0; p < count; p++) {
             for (int i = 0; i < half; i++) {
                 float angle = (start + p) * inv[i]; // freqs = inv_freq @ position_ids, float32
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
+                float c = (float) Math.cos(angle) * scale;
+                float s = (float) Math.sin(angle) * scale;
                 int row = p * headDim;
                 cos[row + i] = c;
                 cos[row + half + i] = c;
@@ -223,13 +276,13 @@ final class RotaryEmbedding implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (table != null) {
-            retired.add(table);
+            retired.add(table.cos);
+            retired.add(table.sin);
             table = null;
         }
-        for (Table t : retired) {
-            t.cos.close();
-            t.sin.close();
-        }
+        retired.forEach(NDArray::close);
+        identity.close();
+        swap.close();
         retired.clear();
     }
 }
