@@ -24,14 +24,16 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      * @param layer this layer's index in the cache
      * @param rotation the rotation of positions {@code [position, position + T)}
      * @param mask the causal mask {@code [T, position + T]} (0 or −∞), or null when T = 1
-     * @return the block's output {@code [T, hidden]}
+     * @param residual the block's input {@code [T, hidden]}
+     * @return the residual plus the block's output {@code [T, hidden]}
      */
-    NDArray forward(NDArray x, int position, KvCache cache, int layer, RotaryEmbedding.Rotation rotation, NDArray mask) {
+    NDArray forward(NDArray x, int position, KvCache cache, int layer, RotaryEmbedding.Rotation rotation, NDArray mask,
+            NDArray residual) {
         int t = (int) x.getShape().get(0);
         NDList qkv = project(x, rotation);
         cache.write(layer, qkv.get(1), qkv.get(2), position); //                          past_key_value.update(k, v)
         int length = position + t;
-        return attend(qkv.get(0), cache.keys(layer, length), cache.values(layer, length), mask);
+        return attend(qkv.get(0), cache.keys(layer, length), cache.values(layer, length), mask, residual);
     }
 
     /**
@@ -41,11 +43,12 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      * @param x normalised activations {@code [T, hidden]}
      * @param rotation the rotation of the tokens' positions, from {@link RotaryEmbedding#rotationAt}
      * @param mask {@code [T, T]} (0 or −∞)
-     * @return the block's output {@code [T, hidden]}
+     * @param residual the block's input {@code [T, hidden]}
+     * @return the residual plus the block's output {@code [T, hidden]}
      */
-    NDArray forwardPacked(NDArray x, RotaryEmbedding.Rotation rotation, NDArray mask) {
+    NDArray forwardPacked(NDArray x, RotaryEmbedding.Rotation rotation, NDArray mask, NDArray residual) {
         NDList qkv = project(x, rotation);
-        return attend(qkv.get(0), qkv.get(1), qkv.get(2), mask);
+        return attend(qkv.get(0), qkv.get(1), qkv.get(2), mask, residual);
     }
 
     /**
@@ -63,14 +66,16 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
     }
 
     /**
-     * Scaled dot-product attention of the queries over keys and values, then the output projection.
+     * Scaled dot-product attention of the queries over keys and values, then the output projection plus the
+     * residual.
      *
      * @param query {@code [T, H, d]}
      * @param keys {@code [L, KV, d]}
      * @param values {@code [L, KV, d]}
      * @param mask {@code [T, L]} (0 or −∞), or null when every key is visible
+     * @param residual added to the output projection
      */
-    private NDArray attend(NDArray query, NDArray keys, NDArray values, NDArray mask) {
+    private NDArray attend(NDArray query, NDArray keys, NDArray values, NDArray mask, NDArray residual) {
         int t = (int) query.getShape().get(0);
         long length = keys.getShape().get(0);
         int group = heads / kvHeads;
@@ -89,7 +94,7 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
         NDArray merged = t == 1
                 ? attended.reshape(1, (long) heads * headDim)
                 : attended.reshape(kvHeads, group, t, headDim).transpose(2, 0, 1, 3).reshape(t, (long) heads * headDim);
-        return Ops.linear(merged, out); //                                                  o_proj(attn_output)
+        return Ops.linear(merged, out, residual); //                                        residual + o_proj(.)
     }
 
     /**

@@ -14,13 +14,13 @@ import ai.djl.ndarray.NDArray;
 record DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, Mlp mlp) {
 
     NDArray forward(NDArray h, int position, KvCache cache, int layer, RotaryEmbedding.Rotation rotation, NDArray mask) {
-        h = h.add(attention.forward(inputNorm.forward(h), position, cache, layer, rotation, mask)); // + self_attn
-        return h.add(mlp.forward(postAttentionNorm.forward(h))); //                                  + mlp
+        h = attention.forward(inputNorm.forward(h), position, cache, layer, rotation, mask, h); // h + self_attn
+        return mlp.forward(postAttentionNorm.forward(h), h); //                                    h + mlp
     }
 
     /** The same block over a packed training row: no cache, per-token positions, a block-diagonal causal mask. */
     NDArray forwardPacked(NDArray h, RotaryEmbedding.Rotation rotation, NDArray mask) {
-        h = h.add(attention.forwardPacked(inputNorm.forward(h), rotation, mask));
-        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+        h = attention.forwardPacked(inputNorm.forward(h), rotation, mask, h);
+        return mlp.forward(postAttentionNorm.forward(h), h);
     }
 }

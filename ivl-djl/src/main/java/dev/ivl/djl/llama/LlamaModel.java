@@ -98,8 +98,6 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             int d = config.headDim();
             int ffn = config.intermediateSize();
             float eps = (float) config.rmsNormEps();
-            NDArray ones = manager.ones(new Shape(2L * hidden), dtype); //  LayerNorm's affine parts, for RmsNorm
-            NDArray zeros = manager.zeros(new Shape(2L * hidden), dtype);
             NDArray embed = loader.load("model.embed_tokens.weight", config.vocabSize(), hidden);
             List<DecoderLayer> layers = new ArrayList<>();
             for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -114,13 +112,12 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
                         loader.load(p + "mlp.up_proj.weight", ffn, hidden));
                 NDArray down = loader.load(p + "mlp.down_proj.weight", hidden, ffn);
                 layers.add(new DecoderLayer(
-                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps, ones, zeros),
+                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps, manager),
                         new Attention(qkv, o, heads, kv, d),
-                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps, ones,
-                                zeros),
+                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps, manager),
                         new Mlp(gateUp, down, ffn)));
             }
-            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, ones, zeros);
+            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, manager);
             NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
             return new LlamaModel(config, options, manager, embed, layers, norm, lmHead);
         } catch (RuntimeException e) {

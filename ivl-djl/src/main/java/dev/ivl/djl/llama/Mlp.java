@@ -15,12 +15,13 @@ record Mlp(NDArray gateUp, NDArray down, int ffn) {
 
     /**
      * @param x normalised activations {@code [T, hidden]}
-     * @return the block's output {@code [T, hidden]}
+     * @param residual the block's input {@code [T, hidden]}
+     * @return the residual plus the block's output {@code [T, hidden]}
      */
-    NDArray forward(NDArray x) {
+    NDArray forward(NDArray x, NDArray residual) {
         NDList gu = Ops.linear(x, gateUp).split(new long[] {ffn}, 1); // gate_proj(x), up_proj(x)
         NDArray gate = gu.get(0);
         NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()); // act_fn = SiLU: g * sigmoid(g)
-        return Ops.linear(act.mul(gu.get(1)), down); //                   down_proj(act_fn(gate) * up)
+        return Ops.linear(act.mul(gu.get(1)), down, residual); //        residual + down_proj(act_fn(gate) * up)
     }
 }

@@ -20,10 +20,21 @@ final class Ops {
      * way. On a thread taking part in a {@link WorkShare}, any number of rows goes through the share instead.
      */
     static NDArray linear(NDArray x, NDArray w) {
+        return linear(x, w, null);
+    }
+
+    /**
+     * {@code residual + x @ wᵀ}, the residual connection after a projection. Where the product is the engine's
+     * {@code linear}, the residual goes in as its bias (one {@code addmm}: the sum is accumulated with the product
+     * and rounded once); otherwise it is added after.
+     *
+     * @param residual {@code [rows, out]}, or null for the plain product
+     */
+    static NDArray linear(NDArray x, NDArray w, NDArray residual) {
         long out = w.getShape().get(0);
         WorkShare share = x.getDevice().isGpu() ? null : WorkShare.current();
         if (share != null) {
-            return share.linear(x, w);
+            return plus(share.linear(x, w), residual);
         }
         if (x.getShape().get(0) == 1 && !x.getDevice().isGpu()) {
             int n = JniUtils.getNumThreads();
@@ -31,10 +42,14 @@ final class Ops {
                 long in = w.getShape().get(1);
                 NDArray rows = x.reshape(1, 1, in).broadcast(n, 1, in); //       [n, 1, in], a view of x
                 NDArray blocks = w.reshape(n, out / n, in).transpose(0, 2, 1); // [n, in, out / n], a view of w
-                return rows.matMul(blocks).reshape(1, out); //                   [n, 1, out / n] → [1, out]
+                return plus(rows.matMul(blocks).reshape(1, out), residual); //   [n, 1, out / n] → [1, out]
             }
         }
-        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+        return x.getNDArrayInternal().linear(x, w, residual).singletonOrThrow();
+    }
+
+    private static NDArray plus(NDArray product, NDArray residual) {
+        return residual == null ? product : residual.add(product);
     }
 
     private static final long[] STEP = {1};

@@ -151,6 +151,7 @@ class IvlLossTest {
         double lambda = 1;
         Map<String, NDArray> params = value.parameters();
         String[] names = {"model.layers.1.self_attn.qkv_proj.weight", "model.layers.0.mlp.down_proj.weight",
+            "model.layers.0.input_layernorm.weight",
             "model.norm.weight", "lm_head.weight"};
         for (NDArray p : params.values()) {
             p.setRequiresGradient(true);
