@@ -4,7 +4,7 @@
 # usage: scripts/gpu-check.sh OUT_DIR [--device cpu] [--quick]
 #   GPU (default): runs ivl through the kit made by `scripts/gpu-kit/prepare.sh . DJL_SOURCES .gpu-kit`, found in
 #     $IVL_KIT (default .gpu-kit beside scripts/); needs python3 with torch, cmake, a C++ compiler; no JDK.
-#   --device cpu: runs ./ivl (needs a JDK); --quick: small shapes, few tokens (about 1-2 minutes on 2 cores).
+#   --device cpu: runs ./ivl (needs a JDK), or the kit when IVL_KIT is set; --quick: small shapes, few tokens (about 1-2 minutes on 2 cores).
 # OUT_DIR receives summary.md, check.log and results.tgz (every output, log and JSON); it is refreshed after each
 # phase, so a run cut short still leaves what it did. Each phase runs under `timeout`; a failed phase does not stop
 # the others; the exit status is 1 when one did (doctor aside). Env: IVL_CHECK_BUDGET (seconds for the whole run), IVL_CHECK_CACHE (random checkpoints, default /tmp).
@@ -103,7 +103,7 @@ log "ivl gpu check: device $DEVICE${QUICK:+, quick}, budget ${BUDGET}s, results 
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>/dev/null || echo "python3 torch: none"
   echo "ivl: $(git -C "$ROOT" log --oneline -1 2>/dev/null)"; } > "$D/env-summary.txt"
 (command -v nvidia-smi >/dev/null && nvidia-smi) > "$D/nvidia-smi.txt" 2>&1
-if [ "$DEVICE" = cpu ]; then
+if [ "$DEVICE" = cpu ] && [ -z "${IVL_KIT:-}" ]; then   # with IVL_KIT set, the kit runs on the CPU too
   IVL=("$ROOT/ivl"); export DJL_OFFLINE=true
   echo "cpu: the ./ivl launcher with DJL's published JNI; none built" > "$D/jni-note.txt"
   jar=ivl-examples/target/ivl.jar   # rebuilt when a source is newer
@@ -113,7 +113,7 @@ else
   KIT=$(cd "${IVL_KIT:-.gpu-kit}" && pwd) || { log "no kit folder ${IVL_KIT:-.gpu-kit} (scripts/gpu-kit/prepare.sh makes it)"; exit 2; }
   export IVL_KIT_WORK=${IVL_KIT_WORK:-/tmp/ivl-kit} IVL_KIT_LOGS=$D/jni
   IVL=("$KIT/run.sh")
-  tv=$(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null)
+  tv=${TORCH_VERSION:-$(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null)}
   case "$tv" in
     2.7.1*) note="torch $tv: DJL 0.36 publishes a JNI for it; the kit builds its own anyway (scripts/gpu-kit)";;
     *) note="torch ${tv:-?}: DJL 0.36 publishes no JNI for it; building one (scripts/gpu-kit)";;
@@ -135,7 +135,7 @@ fi
 log "doctor: $(cat "$D/doctor-verdict.txt")"
 
 # c. conformance with transformers: the project's fixtures merged with the kit's (gqa-bf16, sharded-deep, mqa's expected)
-if [ "$DEVICE" = cpu ]; then
+if [ "$DEVICE" = cpu ] && [ -z "${IVL_KIT:-}" ]; then
   FIX=(); # default: ../shared/conformance/hf-llama when present, else the shipped ones
 else
   mkdir -p "$R/fixtures"; cp -r "$ROOT/src-test-fixtures/src/main/resources/dev/ivl/fixtures/hf-llama/." "$R/fixtures/"
