@@ -119,6 +119,13 @@ else
     *) note="torch ${tv:-?}: DJL 0.36 publishes no JNI for it; building one (scripts/gpu-kit)";;
   esac
   log "$note"; echo "$note" >> "$D/env-summary.txt"
+  phase unpack 60 env IVL_KIT_NO_BUILD=1 IVL_KIT_BUILD_ONLY=1 "$KIT/run.sh"
+  if [ -z "$QUICK" ]; then   # the bench's random checkpoints are written (Java only) while the JNI builds
+    for shape in llama2-7b tinyllama-1.1b; do
+      ( s=$SECONDS; IVL_KIT_NO_BUILD=1 IVL_KIT_MAIN=dev.ivl.fixtures.RandomCheckpoint timeout 420 "$KIT/run.sh" $shape "$CACHE" \
+          > "$D/materialize-$shape.out" 2>&1; printf 'materialize-%s\t%s\t%s\n' $shape $? $((SECONDS - s)) >> "$D/phases.tsv" ) &
+    done
+  fi
   phase jni-build 300 env IVL_KIT_BUILD_ONLY=1 "$KIT/run.sh"
   log "JNI: $(cat "$D/jni/jni-build.txt" 2>/dev/null || echo 'no result')"
 fi
@@ -152,6 +159,7 @@ if [ -n "$QUICK" ]; then
   phase bench-base 60 "${IVL[@]}" bench --random tiny --device "$DEV" --dtype f32 --prompt-tokens 8 --new-tokens 8 \
     --repetitions 1 --warmup 0 --cache "$CACHE" --json
 else
+  log "waiting for the random checkpoints"; wait; log "random checkpoints: $(du -sh "$CACHE" 2>&1 | cut -f1)"
   phase bench-pair 300 "${IVL[@]}" bench --random llama2-7b --value-random tinyllama-1.1b --device "$DEV" --dtype f16 \
     --new-tokens 128 --repetitions 3 --warmup 1 --cache "$CACHE" --json
   du -sh "$CACHE"/* > "$D/random-checkpoints.txt" 2>&1
