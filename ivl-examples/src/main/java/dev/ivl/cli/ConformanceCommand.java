@@ -84,7 +84,7 @@ final class ConformanceCommand implements Callable<Integer> {
             try (LlamaModel model = LlamaModel.load(dir, modelOptions.toLoadOptions())) {
                 dtype = model.dtype() == DataType.FLOAT32 ? "f32" : model.dtype() == DataType.FLOAT16 ? "f16"
                         : model.dtype().toString();
-                device = model.device().toString();
+                device = model.options().device();
                 outcomes.add(check(model, dir, model.dtype() == DataType.FLOAT32 ? tolerance : Double.NaN));
             }
         }
