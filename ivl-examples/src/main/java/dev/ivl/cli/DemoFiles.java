@@ -58,7 +58,7 @@ final class DemoFiles {
      */
     record Prompt(String prompt, String reference) {}
 
-    /** A file of the shipped folder: its path relative to {@link #RESOURCE}, size and CRC-32. */
+    /** A file of a shipped folder: its path relative to the folder, size and CRC-32. */
     private record Entry(JarEntry jar, String relative, long size, long crc) {}
 
     private DemoFiles() {}
@@ -82,20 +82,39 @@ final class DemoFiles {
      * @throws IvlException if it cannot be extracted
      */
     static Path shipped(ClassLoader loader, Path cache) {
-        URL marker = loader.getResource(RESOURCE + PROMPTS);
-        if (marker == null) {
+        Path dir = shippedFolder(loader, RESOURCE, PROMPTS, cache);
+        if (dir == null) {
             throw new InvalidInputException("the demo checkpoints are not on the class path (no " + RESOURCE + PROMPTS
                     + " in ivl-test-fixtures): give a demo folder with --dir DIR");
         }
+        return dir;
+    }
+
+    /**
+     * Finds a shipped resource folder as files: in place when the class path holds it as files, else extracted
+     * from its jar once into {@code cache} (see the class comment).
+     *
+     * @param loader the class loader whose class path holds the folder
+     * @param resource the classpath folder, ending with {@code /}
+     * @param marker a file that the folder holds
+     * @param cache where a folder inside a jar is extracted
+     * @return the folder, or null when the class path has no {@code resource + marker}
+     * @throws InvalidInputException if the folder is neither files nor in a jar
+     * @throws IvlException if it cannot be extracted
+     */
+    static Path shippedFolder(ClassLoader loader, String resource, String marker, Path cache) {
+        URL url = loader.getResource(resource + marker);
+        if (url == null) {
+            return null;
+        }
         try {
-            return switch (marker.getProtocol()) {
-                case "file" -> Path.of(marker.toURI()).getParent();
-                case "jar" -> extract(marker, cache);
-                default -> throw new InvalidInputException("the demo files at " + marker + " are neither files nor in a"
-                        + " jar: give a demo folder with --dir DIR");
+            return switch (url.getProtocol()) {
+                case "file" -> Path.of(url.toURI()).getParent();
+                case "jar" -> extract(url, resource, cache);
+                default -> throw new InvalidInputException("the files at " + url + " are neither files nor in a jar");
             };
         } catch (URISyntaxException e) {
-            throw new InvalidInputException("the demo files at " + marker + " have no file path: give --dir DIR");
+            throw new InvalidInputException("the files at " + url + " have no file path");
         }
     }
 
@@ -184,13 +203,13 @@ final class DemoFiles {
         return e.getAsString();
     }
 
-    /** Extracts the demo folder of the jar holding {@code marker}, or finds its complete earlier extraction. */
-    private static Path extract(URL marker, Path cache) {
+    /** Extracts the resource folder of the jar holding {@code marker}, or finds its complete earlier extraction. */
+    private static Path extract(URL marker, String resource, Path cache) {
         try {
             JarURLConnection connection = (JarURLConnection) marker.openConnection();
             connection.setUseCaches(false); // a JarFile of our own, closed here
             try (JarFile jar = connection.getJarFile()) {
-                List<Entry> entries = entries(jar);
+                List<Entry> entries = entries(jar, resource);
                 Path target = cache.resolve(key(entries));
                 if (Files.isDirectory(target) && complete(target, entries)) {
                     return target;
@@ -198,19 +217,19 @@ final class DemoFiles {
                 return extractInto(jar, entries, cache, target);
             }
         } catch (IOException e) {
-            throw new IvlException("cannot read the demo files in " + marker + ": " + e, e);
+            throw new IvlException("cannot read the files in " + marker + ": " + e, e);
         }
     }
 
-    private static List<Entry> entries(JarFile jar) {
+    private static List<Entry> entries(JarFile jar, String resource) {
         List<Entry> entries = new ArrayList<>();
         for (JarEntry e : jar.stream().toList()) {
-            if (e.isDirectory() || !e.getName().startsWith(RESOURCE)) {
+            if (e.isDirectory() || !e.getName().startsWith(resource)) {
                 continue;
             }
-            String relative = e.getName().substring(RESOURCE.length());
+            String relative = e.getName().substring(resource.length());
             if (relative.isEmpty() || Path.of(relative).normalize().startsWith("..") || relative.startsWith("/")) {
-                throw new IvlException(jar.getName() + ": entry " + e.getName() + " leaves the demo folder");
+                throw new IvlException(jar.getName() + ": entry " + e.getName() + " leaves the folder " + resource);
             }
             entries.add(new Entry(e, relative, e.getSize(), e.getCrc()));
         }
@@ -266,7 +285,7 @@ final class DemoFiles {
             Files.createDirectories(cache);
             partial = Files.createTempDirectory(cache, "." + name + ".partial-");
         } catch (IOException e) {
-            throw new IvlException(cache + ": cannot create a folder for the demo files: " + e, e);
+            throw new IvlException(cache + ": cannot create a folder for the extracted files: " + e, e);
         }
         try {
             for (Entry e : entries) {
@@ -277,7 +296,7 @@ final class DemoFiles {
                 }
             }
             if (!complete(partial, entries)) {
-                throw new IvlException(jar.getName() + ": the demo files extracted to " + partial
+                throw new IvlException(jar.getName() + ": the files extracted to " + partial
                         + " do not have the sizes and CRC-32s the jar lists");
             }
             if (Files.exists(target)) { // incomplete or altered: never used, replaced
@@ -291,7 +310,7 @@ final class DemoFiles {
             return target;
         } catch (IOException | UncheckedIOException e) {
             deleteQuietly(partial, e);
-            throw new IvlException(target + ": cannot extract the demo files: " + e, e);
+            throw new IvlException(target + ": cannot extract the files: " + e, e);
         } catch (RuntimeException e) {
             deleteQuietly(partial, e);
             throw e;
@@ -308,7 +327,7 @@ final class DemoFiles {
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
             deleteTree(partial); // another process moved its copy into place first: use it
             if (!complete(target, entries)) {
-                throw new IvlException(target + ": another process left incomplete demo files there; delete it", e);
+                throw new IvlException(target + ": another process left incomplete files there; delete it", e);
             }
         }
     }
