@@ -87,6 +87,10 @@ if b:
     if m.get("base") and m.get("concurrent"):
         print(f"\nR = concurrent / base = {m['concurrent'] / m['base']:.3f}; "
               f"concurrent / sequential = {m['concurrent'] / m['sequential']:.3f}" if m.get("sequential") else "")
+o = load("ops.out")
+if o:
+    print(f"\n**engine ops per layer per decode step** ({o.get('device')}, {o.get('dtype')}): {o.get('perLayer')}"
+          f" (outside the layers: {o.get('outsideLayers')})")
 a = load("bench-base.out")
 if a:
     dm = a.get("decodeMillisPerToken", {})
@@ -153,9 +157,11 @@ fi
 phase conformance-f32 90 "${IVL[@]}" conformance "${FIX[@]}" --device "$DEV" --dtype f32 --json
 phase conformance-f16 90 "${IVL[@]}" conformance "${FIX[@]}" --device "$DEV" --dtype f16 --json
 
-# d. bench: base alone, value alone, sequential, concurrent, concurrent engine-free; then the base alone
+# d. engine ops per decoder layer of a decode step (PyTorch's profiler; fails where the JNI was built without it)
+phase ops 60 "${IVL[@]}" bench --ops --device "$DEV" --dtype "$([ -n "$QUICK" ] && echo f32 || echo f16)" --threads 1 --json
+# e. bench: base alone, value alone, sequential, concurrent, concurrent engine-free; then the base alone
 if [ -n "$QUICK" ]; then
-  phase bench-pair 120 "${IVL[@]}" bench --random cpu-base --value-random cpu-value --device "$DEV" --dtype f32 \
+  phase bench-pair 120 "${IVL[@]}" bench --random tiny --value-random tiny --device "$DEV" --dtype f32 \
     --prompt-tokens 8 --new-tokens 8 --repetitions 1 --warmup 0 --cache "$CACHE" --json
   phase bench-base 60 "${IVL[@]}" bench --random tiny --device "$DEV" --dtype f32 --prompt-tokens 8 --new-tokens 8 \
     --repetitions 1 --warmup 0 --cache "$CACHE" --json
@@ -168,7 +174,7 @@ else
     --repetitions 3 --warmup 1 --cache "$CACHE" --json
 fi
 
-# e. summary
+# f. summary
 snapshot
 bad=$(awk -F'\t' '$1 !~ /^doctor/ && $2 != "0" {printf "%s ", $1}' "$D/phases.tsv")
 log "done in $((SECONDS - START)) s: $OUT/summary.md, $OUT/results.tgz ($(du -h "$OUT/results.tgz" | cut -f1))${bad:+; failed: $bad}"
