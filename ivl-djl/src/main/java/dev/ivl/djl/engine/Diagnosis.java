@@ -64,8 +64,8 @@ public record Diagnosis(boolean ready, String line) {
         String build = "the PyTorch native is the CPU build (" + lib.source().description()
                 + (lib.origin() == null ? "" : ": " + lib.origin()) + ")";
         if (cuda.gpus().isEmpty()) {
-            return build + " and " + (cuda.runtime() == null
-                    ? "no CUDA runtime (libcudart) could be loaded" : "the CUDA runtime sees no GPU");
+            return build + " and " + (cuda.runtime() == null ? "no CUDA runtime (libcudart) could be loaded"
+                    : cuda.driverCuda() == null ? "there is no CUDA driver" : "the CUDA runtime sees no GPU");
         }
         int runtime = cudaNumber(cuda.runtime());
         if (lib.source() == NativeSource.DJL_DOWNLOAD && runtime > 0 && runtime < DJL_CUDA) {
