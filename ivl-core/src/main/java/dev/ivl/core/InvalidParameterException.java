@@ -14,6 +14,18 @@ public class InvalidParameterException extends IvlException {
         this.parameter = parameter;
     }
 
+    /**
+     * For a value that is well formed but cannot be honoured here, with a message of its own.
+     *
+     * @param parameter the parameter's name, as the user spells it (e.g. {@code device})
+     * @param message the whole message, naming the parameter and the value (e.g. {@code device gpu: CPU only,
+     *     because ...})
+     */
+    public InvalidParameterException(String parameter, String message) {
+        super(message);
+        this.parameter = parameter;
+    }
+
     /** @return the name of the invalid parameter */
     public String parameter() {
         return parameter;

@@ -4,19 +4,26 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import dev.ivl.core.InvalidParameterException;
+import dev.ivl.djl.engine.Diagnosis;
+import dev.ivl.djl.engine.EngineDetector;
 import java.util.Locale;
 
 /**
  * How to load a LLaMA checkpoint. Build with {@link #builder()}; defaults: CPU, float32 on CPU and float16 on GPU,
  * the context of {@code config.json}, prefill in chunks of 512 tokens.
  *
- * @param device {@code cpu}, {@code gpu} or {@code gpu:i}
+ * @param device {@code cpu}, {@code gpu} or {@code gpu:i}; a GPU PyTorch cannot use is refused with the diagnosis of
+ *     {@link Diagnosis#gpu}, never replaced by the CPU
  * @param dtype the weight and compute dtype, {@code FLOAT32} or {@code FLOAT16}; null for the device's default
  * @param maxSequenceLength the largest context a session may use; 0 for the checkpoint's own
  * @param prefillChunk the most prompt tokens run through the model in one pass (bounds attention memory)
  */
 public record LoadOptions(String device, DataType dtype, int maxSequenceLength, int prefillChunk) {
-    /** Validates the options. */
+    /**
+     * Validates the options.
+     *
+     * @throws InvalidParameterException naming the invalid option; for a GPU that cannot be used, with the reason
+     */
     public LoadOptions {
         parseDevice(device);
         if (dtype != null && dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
@@ -75,14 +82,26 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
         }
         if (n.equals("gpu") || n.matches("gpu:\\d+")) {
             int index = n.equals("gpu") ? 0 : Integer.parseInt(n.substring(4));
-            int available = Engine.getEngine("PyTorch").getGpuCount();
-            if (index >= available) {
-                throw new InvalidParameterException("device", name, "names a GPU that is not available ("
-                        + available + " CUDA device(s) visible to PyTorch)");
+            if (index < visibleGpus()) {
+                return Device.gpu(index);
             }
-            return Device.gpu(index);
+            // Never fall back to the CPU: say why this GPU cannot be had, as `ivl doctor` would.
+            Diagnosis diagnosis = Diagnosis.gpu(EngineDetector.detect(), index);
+            if (diagnosis.ready()) {
+                return Device.gpu(index);
+            }
+            throw new InvalidParameterException("device", "device " + name + ": " + diagnosis.line());
         }
         throw new InvalidParameterException("device", name, "must be cpu, gpu or gpu:<index>");
+    }
+
+    /** @return the GPUs PyTorch can use, or 0 when its engine cannot start (then the diagnosis says why) */
+    private static int visibleGpus() {
+        try {
+            return Engine.getEngine(EngineDetector.ENGINE).getGpuCount();
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
     }
 
     /** Builds {@link LoadOptions}. */

@@ -1,0 +1,50 @@
+package dev.ivl.djl.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import dev.ivl.core.InvalidParameterException;
+import dev.ivl.djl.llama.LoadOptions;
+import org.junit.jupiter.api.Test;
+
+/** What the detector finds with the test classpath's CPU native, and what a GPU request then gets. */
+class EngineDetectorTest {
+    @Test
+    void findsTheCpuNativeFromTheClasspathJar() {
+        EngineFacts facts = EngineDetector.detect();
+        assertTrue(facts.loaded(), facts.loadError());
+        EngineFacts.Native lib = facts.nativeLibrary();
+        assertEquals(NativeSource.CLASSPATH_JAR, lib.source());
+        assertTrue(lib.origin().startsWith("pytorch-native-cpu-"), lib.origin());
+        assertEquals(Engine.getEngine("PyTorch").getVersion(), lib.version());
+        assertEquals("cpu", lib.flavor());
+        assertFalse(lib.cudaBuild());
+        assertNotNull(lib.folder());
+        assertTrue(lib.jni().startsWith(lib.version() + "-" + facts.djlVersion()), lib.jni());
+        assertTrue(facts.threads().intraOp() >= 1);
+    }
+
+    @Test
+    void gpuOnTheCpuBuildIsRefusedWithTheDiagnosis() {
+        Diagnosis diagnosis = Diagnosis.cuda(EngineDetector.detect());
+        assertFalse(diagnosis.ready());
+        InvalidParameterException e = assertThrows(() -> LoadOptions.builder().device("gpu").build());
+        assertEquals("device", e.parameter());
+        assertEquals("device gpu: " + diagnosis.line(), e.getMessage());
+        assertTrue(e.getMessage().contains("CPU only, because the PyTorch native is the CPU build"), e.getMessage());
+    }
+
+    private static InvalidParameterException assertThrows(org.junit.jupiter.api.function.Executable run) {
+        return org.junit.jupiter.api.Assertions.assertThrows(InvalidParameterException.class, run);
+    }
+
+    @Test
+    void oneLineJoinsTheCauses() {
+        assertEquals("Failed to load PyTorch native library: libtorch.so: cannot open",
+                EngineDetector.oneLine(new IllegalStateException("Failed to load PyTorch native library",
+                        new UnsatisfiedLinkError("libtorch.so:\n cannot open"))));
+    }
+}
