@@ -105,7 +105,9 @@ log "ivl gpu check: device $DEVICE${QUICK:+, quick}, budget ${BUDGET}s, results 
 { echo "date: $(date -u +%FT%TZ)"; echo "host: $(uname -srm), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2 " GiB"}')";
   (command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader) || true
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>/dev/null || echo "python3 torch: none"
-  echo "ivl: $(git -C "$ROOT" log --oneline -1 2>/dev/null)"; } > "$D/env-summary.txt"
+  echo "ivl: $(git -C "$ROOT" log --oneline -1 2>/dev/null)"
+  [ ! -f "${IVL_KIT:-$ROOT/.gpu-kit}/source.txt" ] || echo "kit built from: $(cat "${IVL_KIT:-$ROOT/.gpu-kit}/source.txt")"
+  } > "$D/env-summary.txt"
 (command -v nvidia-smi >/dev/null && nvidia-smi) > "$D/nvidia-smi.txt" 2>&1
 if [ "$DEVICE" = cpu ] && [ -z "${IVL_KIT:-}" ]; then   # with IVL_KIT set, the kit runs on the CPU too
   IVL=("$ROOT/ivl"); export DJL_OFFLINE=true
@@ -168,10 +170,10 @@ if [ -n "$QUICK" ]; then
 else
   [ -n "${IVL_KIT_NO_BUILD:-}" ] || { log "waiting for the random checkpoints"; wait; }; log "random checkpoints: $(du -sh "$CACHE" 2>&1 | cut -f1)"
   phase bench-pair 300 "${IVL[@]}" bench --random llama2-7b --value-random tinyllama-1.1b --device "$DEV" --dtype f16 \
-    --new-tokens 128 --repetitions 3 --warmup 1 --cache "$CACHE" --json
+    --new-tokens 128 --repetitions 5 --warmup 1 --cache "$CACHE" --json
   du -sh "$CACHE"/* > "$D/random-checkpoints.txt" 2>&1
   phase bench-base 120 "${IVL[@]}" bench --random llama2-7b --device "$DEV" --dtype f16 --new-tokens 128 \
-    --repetitions 3 --warmup 1 --cache "$CACHE" --json
+    --repetitions 5 --warmup 1 --cache "$CACHE" --json
 fi
 
 # f. summary

@@ -36,7 +36,8 @@ public final class EngineDetector {
     /** DJL's cache folders: {@code <version>-<flavor>-<os>-<arch>}, e.g. {@code 2.7.1-20250812-cpu-linux-x86_64}. */
     private static final Pattern CACHE_FOLDER =
             Pattern.compile("\\d+\\.\\d+\\.\\d+(?:-\\d+)?-(.+)-(?:linux|osx|win)-.+");
-    private static final Pattern KERNEL_MODULE = Pattern.compile("Kernel Module\\s+(\\S+)");
+    /** The version after "Kernel Module" ("… Kernel Module  580.95.05 …", "… Open Kernel Module for x86_64  …"). */
+    private static final Pattern KERNEL_MODULE = Pattern.compile("Kernel Module\\b[^\\n]*?\\s(\\d+\\.\\d+(?:\\.\\d+)*)\\b");
     private static final String LIBTORCH = System.mapLibraryName("torch");
 
     private EngineDetector() {}
@@ -139,7 +140,11 @@ public final class EngineDetector {
         if (version == null && file == null) {
             return null;
         }
-        return (version == null ? "no pytorch-jni jar" : version) + (file == null ? "" : " (" + file + ")");
+        if (file == null) {
+            return version + " (the pytorch-jni jar)";
+        }
+        // DJL loads a JNI built for the torch it found; the jar's version names the torch it was published for
+        return file + (version == null ? "" : " (the pytorch-jni jar on the classpath is " + version + ")");
     }
 
     private static EngineFacts.Cuda cuda() {
@@ -168,11 +173,19 @@ public final class EngineDetector {
 
     private static String nvidiaDriver() {
         try {
-            Matcher m = KERNEL_MODULE.matcher(Files.readString(Path.of("/proc/driver/nvidia/version")));
-            return m.find() ? m.group(1) : null;
+            return driverVersion(Files.readString(Path.of("/proc/driver/nvidia/version")));
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * @param procVersion the text of {@code /proc/driver/nvidia/version}
+     * @return the kernel module's version, or null
+     */
+    static String driverVersion(String procVersion) {
+        Matcher m = KERNEL_MODULE.matcher(procVersion);
+        return m.find() ? m.group(1) : null;
     }
 
     /** @return the throwable and its causes' messages on one line */

@@ -33,7 +33,7 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
         NDList qkv = project(x, rotation);
         cache.write(layer, qkv.get(1), qkv.get(2), position); //                          past_key_value.update(k, v)
         int length = position + t;
-        return attend(qkv.get(0), cache.keys(layer, length), cache.values(layer, length), mask, residual);
+        return attend(qkv.get(0), t, cache.keys(layer, length), cache.values(layer, length), mask, residual);
     }
 
     /**
@@ -47,21 +47,29 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      * @return the residual plus the block's output {@code [T, hidden]}
      */
     NDArray forwardPacked(NDArray x, RotaryEmbedding.Rotation rotation, NDArray mask, NDArray residual) {
+        int t = (int) x.getShape().get(0);
         NDList qkv = project(x, rotation);
-        return attend(qkv.get(0), qkv.get(1), qkv.get(2), mask, residual);
+        // keys as [KV, d, T] and values as [KV, T, d], as the cache gives them
+        return attend(qkv.get(0), t, qkv.get(1).transpose(1, 2, 0), qkv.get(2).transpose(1, 0, 2), mask, residual);
     }
 
     /**
-     * q, k, v for each token, q and k rotated and scaled by {@code d^(-1/4)} each: {@code [T, H, d]},
-     * {@code [T, KV, d]}, {@code [T, KV, d]}.
+     * q, k, v for each token, q and k rotated and scaled by {@code d^(-1/4)} each: q {@code [T, H, d]} (for one
+     * token {@code [G, KV, d]}, the same H·d values), k and v {@code [T, KV, d]}.
      */
     private NDList project(NDArray x, RotaryEmbedding.Rotation rotation) {
         int t = (int) x.getShape().get(0);
-        NDList qkAndV = Ops.linear(x, qkv) //                                q_proj(x), k_proj(x), v_proj(x) as heads
-                .reshape(t, heads + 2 * kvHeads, headDim)
-                .split(new long[] {heads + kvHeads}, 1);
+        NDArray all = Ops.linear(x, qkv); //                                  q_proj(x), k_proj(x), v_proj(x)
+        int group = heads / kvHeads;
+        if (rotation instanceof RotaryEmbedding.Step step) {
+            // one token: heads as [G + 2, KV, d] times [M, …, M, I]: apply_rotary_pos_emb(q, k, cos, sin), v as is
+            return all.reshape(group + 2, kvHeads, headDim).matMul(step.matrices())
+                    .split(new long[] {group, group + 1}, 0);
+        }
+        RotaryEmbedding.Tables tables = (RotaryEmbedding.Tables) rotation;
+        NDList qkAndV = all.reshape(t, heads + 2 * kvHeads, headDim).split(new long[] {heads + kvHeads}, 1);
         // q_proj / k_proj heads rotated together: apply_rotary_pos_emb(q, k, cos, sin)
-        NDList qk = rotation.apply(qkAndV.get(0)).split(new long[] {heads}, 1);
+        NDList qk = tables.apply(qkAndV.get(0)).split(new long[] {heads}, 1);
         return new NDList(qk.get(0), qk.get(1), qkAndV.get(1));
     }
 
@@ -69,15 +77,15 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      * Scaled dot-product attention of the queries over keys and values, then the output projection plus the
      * residual.
      *
-     * @param query {@code [T, H, d]}
-     * @param keys {@code [L, KV, d]}
-     * @param values {@code [L, KV, d]}
+     * @param query {@code [T, H, d]}, or for one token its H·d values in any shape
+     * @param t T, the number of tokens
+     * @param keys {@code [KV, d, L]}
+     * @param values {@code [KV, L, d]}
      * @param mask {@code [T, L]} (0 or −∞), or null when every key is visible
      * @param residual added to the output projection
      */
-    private NDArray attend(NDArray query, NDArray keys, NDArray values, NDArray mask, NDArray residual) {
-        int t = (int) query.getShape().get(0);
-        long length = keys.getShape().get(0);
+    private NDArray attend(NDArray query, int t, NDArray keys, NDArray values, NDArray mask, NDArray residual) {
+        long length = keys.getShape().get(2);
         int group = heads / kvHeads;
         // query heads h = kv·group + g, regrouped as [KV, group·T, d] (one token: a view of [1, H, d])
         NDArray q = t == 1
@@ -85,12 +93,12 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
                 : query.reshape(t, kvHeads, group, headDim).transpose(1, 2, 0, 3).reshape(kvHeads, (long) group * t,
                         headDim);
         // q @ kᵀ * scaling: q and k carry d^(-1/4) each from the rotation
-        NDArray scores = q.matMul(keys.transpose(1, 2, 0)); //                              [KV, group·T, L]
+        NDArray scores = q.matMul(keys); //                                                 [KV, group·T, L]
         if (mask != null) {
             scores = scores.reshape(kvHeads, group, t, length).add(mask).reshape(kvHeads, (long) group * t, length);
         }
         NDArray probs = softmax(scores); //                                                 softmax(., dtype=float32)
-        NDArray attended = probs.matMul(values.transpose(1, 0, 2)); //                      attn_weights @ v
+        NDArray attended = probs.matMul(values); //                                         attn_weights @ v
         NDArray merged = t == 1
                 ? attended.reshape(1, (long) heads * headDim)
                 : attended.reshape(kvHeads, group, t, headDim).transpose(2, 0, 1, 3).reshape(t, (long) heads * headDim);

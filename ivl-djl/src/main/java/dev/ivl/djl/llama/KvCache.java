@@ -8,8 +8,10 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * The keys and values of one sequence, per layer, in preallocated device buffers {@code [capacity, kvHeads,
- * headDim]}, position-major, so that a step's keys {@code [T, kvHeads, headDim]} are written with one slice and one
- * copy. Tokens are written in place at their positions; reading returns views of the filled prefix. The
+ * headDim]}, position-major, so that a step's keys {@code [T, kvHeads, headDim]} are written in one engine call.
+ * Tokens are written in place at their positions; reading returns views of the filled prefix arranged by head, as
+ * attention multiplies them (keys {@code [kvHeads, headDim, length]}, values {@code [kvHeads, length, headDim]}),
+ * cut in one call from views of the whole buffers made when they are allocated. The
  * buffers grow by doubling (one copy, amortised) up to the model's context, so a short chat does not reserve the
  * whole context.
  */
@@ -23,6 +25,8 @@ final class KvCache implements AutoCloseable {
     private final int maxCapacity;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final NDArray[] keysByHead; //   views of keys as [kvHeads, headDim, capacity], for q @ kᵀ
+    private final NDArray[] valuesByHead; // views of values as [kvHeads, capacity, headDim], for p @ v
     private int capacity;
 
     /**
@@ -39,6 +43,8 @@ final class KvCache implements AutoCloseable {
         this.maxCapacity = maxCapacity;
         this.keys = new NDArray[config.numHiddenLayers()];
         this.values = new NDArray[config.numHiddenLayers()];
+        this.keysByHead = new NDArray[config.numHiddenLayers()];
+        this.valuesByHead = new NDArray[config.numHiddenLayers()];
     }
 
     /**
@@ -53,10 +59,21 @@ final class KvCache implements AutoCloseable {
         }
         int next = Math.min(maxCapacity, Math.max(length, Math.max(INITIAL_CAPACITY, capacity * 2)));
         for (int l = 0; l < keys.length; l++) {
+            if (keysByHead[l] != null) {
+                keysByHead[l].close();
+                valuesByHead[l].close();
+            }
             keys[l] = regrow(keys[l], next, filled);
             values[l] = regrow(values[l], next, filled);
+            keysByHead[l] = persistent(keys[l].transpose(1, 2, 0));
+            valuesByHead[l] = persistent(values[l].transpose(1, 0, 2));
         }
         capacity = next;
+    }
+
+    private static NDArray persistent(NDArray view) {
+        NDScope.unregister(view); // lives as long as the session, not the step
+        return view;
     }
 
     private NDArray regrow(NDArray old, int next, int filled) {
@@ -80,20 +97,22 @@ final class KvCache implements AutoCloseable {
         Ops.setRows(values[layer], position, v);
     }
 
-    /** @return a view of the layer's keys at positions {@code [0, length)}: {@code [length, kvHeads, headDim]} */
+    /** @return a view of the layer's keys at positions {@code [0, length)}: {@code [kvHeads, headDim, length]} */
     NDArray keys(int layer, int length) {
-        return Ops.rows(keys[layer], 0, length);
+        return Ops.slice(keysByHead[layer], new long[] {kvHeads, headDim, length});
     }
 
-    /** @return a view of the layer's values at positions {@code [0, length)}: {@code [length, kvHeads, headDim]} */
+    /** @return a view of the layer's values at positions {@code [0, length)}: {@code [kvHeads, length, headDim]} */
     NDArray values(int layer, int length) {
-        return Ops.rows(values[layer], 0, length);
+        return Ops.slice(valuesByHead[layer], new long[] {kvHeads, length, headDim});
     }
 
     @Override
     public void close() {
         for (int l = 0; l < keys.length; l++) {
             if (keys[l] != null) {
+                keysByHead[l].close();
+                valuesByHead[l].close();
                 keys[l].close();
                 values[l].close();
                 keys[l] = null;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.Arrays;
 
 /** Small tensor helpers shared by the LLaMA blocks. */
 final class Ops {
@@ -60,6 +61,17 @@ final class Ops {
      */
     static NDArray rows(NDArray a, long from, long to) {
         return JniUtils.index((PtNDArray) a, new long[] {from}, new long[] {to}, STEP, (PtNDManager) a.getManager());
+    }
+
+    /** {@code a[:ends[0], :ends[1], …]}, a view of a leading block, in one engine call. */
+    static NDArray slice(NDArray a, long[] ends) {
+        return JniUtils.index((PtNDArray) a, new long[ends.length], ends, ones(ends.length), (PtNDManager) a.getManager());
+    }
+
+    private static long[] ones(int n) {
+        long[] ones = new long[n];
+        Arrays.fill(ones, 1);
+        return ones;
     }
 
     /** {@code a[from:from + value.rows] = value}, in place, in one engine call. */

@@ -1,6 +1,8 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -34,6 +36,7 @@ final class RotaryEmbedding implements AutoCloseable {
     private final double theta;
     private final float[] invFreq;
     private final float scale;
+    private final int groups; //       G: query heads per key/value head
     private final NDArray identity; // [d, d]
     private final NDArray swap; //     [d, d], S[j][i] = 1 where j is i's index in the other half
     private volatile Table table;
@@ -41,14 +44,8 @@ final class RotaryEmbedding implements AutoCloseable {
 
     private record Table(int capacity, NDArray cos, NDArray sin) {}
 
-    /** How a chunk's query and key heads are rotated: by cos and sine rows, or by one position's matrix. */
-    sealed interface Rotation permits Tables, Matrix {
-        /**
-         * @param x heads {@code [T, n, d]}
-         * @return the rotated heads, scaled by {@code d^(-1/4)}, same shape
-         */
-        NDArray apply(NDArray x);
-    }
+    /** How a chunk's query and key heads are rotated: by cos and sine rows, or, for one token, by matrices. */
+    sealed interface Rotation permits Tables, Step {}
 
     /**
      * Rotation by tables: {@code x·cos + rotate_half(x)·sin}.
@@ -57,8 +54,11 @@ final class RotaryEmbedding implements AutoCloseable {
      * @param sin sign-folded sine of the rows' positions {@code [T, 1, d]}
      */
     record Tables(NDArray cos, NDArray sin) implements Rotation {
-        @Override
-        public NDArray apply(NDArray x) {
+        /**
+         * @param x heads {@code [T, n, d]}
+         * @return the rotated heads, scaled by {@code d^(-1/4)}, same shape
+         */
+        NDArray apply(NDArray x) {
             long t = x.getShape().get(0);
             long n = x.getShape().get(1);
             long d = x.getShape().get(2);
@@ -69,16 +69,14 @@ final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * Rotation of one position by its matrix: {@code x @ M_p}, the same sums as {@link Tables} in one product.
+     * The rotation of one token, for all of its q, k and v heads in one batched product: the heads, grouped as
+     * {@code [G + 2, KV, d]} (G query groups of KV heads, then the key heads, then the value heads), times
+     * {@code matrices}, which holds {@code M_p} for the query and key slots and the identity for the value slot:
+     * {@code (x @ M_p)_i = x_i·cos_i + x_swap(i)·sin'_i}, the same sums as {@link Tables}.
      *
-     * @param m {@code [d, d]}
+     * @param matrices {@code [G + 2, d, d]}
      */
-    record Matrix(NDArray m) implements Rotation {
-        @Override
-        public NDArray apply(NDArray x) {
-            return x.matMul(m); // [1, n, d] @ [d, d]: (x * cos) + (rotate_half(x) * sin)
-        }
-    }
+    record Step(NDArray matrices) implements Rotation {}
 
     /**
      * @param config the model configuration
@@ -94,6 +92,7 @@ final class RotaryEmbedding implements AutoCloseable {
         this.scaling = config.ropeScaling();
         this.theta = config.ropeTheta();
         this.invFreq = inverseFrequencies(config);
+        this.groups = config.numAttentionHeads() / config.numKeyValueHeads();
         this.scale = (float) Math.pow(headDim, -0.25);
         int half = headDim / 2;
         float[] eye = new float[headDim * headDim];
@@ -155,7 +154,7 @@ final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * The rotation of positions {@code [position, position + t)}: one matrix for a single position, else the cos
+     * The rotation of positions {@code [position, position + t)}: the matrices of a single position, else the cos
      * and sign-folded sine rows.
      *
      * @param position the first position
@@ -168,7 +167,9 @@ final class RotaryEmbedding implements AutoCloseable {
                 : slice(position, t);
         if (t == 1) {
             // M = I·cos + S·sin': [d, d] * [1, d] scales column i of I by cos_i and of S by sin'_i
-            return new Matrix(identity.mul(cosSin[0]).add(swap.mul(cosSin[1])));
+            NDArray m = identity.mul(cosSin[0]).add(swap.mul(cosSin[1]));
+            NDArray slots = m.expandDims(0).broadcast(groups + 1, headDim, headDim); // queries and keys: M
+            return new Step(NDArrays.concat(new NDList(slots, identity.expandDims(0)), 0)); // values: I
         }
         return tables(cosSin[0], cosSin[1], t);
     }

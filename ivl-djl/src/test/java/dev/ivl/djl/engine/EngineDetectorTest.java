@@ -23,7 +23,7 @@ class EngineDetectorTest {
         assertEquals("cpu", lib.flavor());
         assertFalse(lib.cudaBuild());
         assertNotNull(lib.folder());
-        assertTrue(lib.jni().startsWith(lib.version() + "-" + facts.djlVersion()), lib.jni());
+        assertTrue(lib.jni().contains(lib.version() + "-" + facts.djlVersion()), lib.jni());
         assertTrue(facts.threads().intraOp() >= 1);
     }
 
@@ -46,5 +46,15 @@ class EngineDetectorTest {
         assertEquals("Failed to load PyTorch native library: libtorch.so: cannot open",
                 EngineDetector.oneLine(new IllegalStateException("Failed to load PyTorch native library",
                         new UnsatisfiedLinkError("libtorch.so:\n cannot open"))));
+    }
+
+    @Test
+    void readsTheDriverVersionOfOpenAndProprietaryKernelModules() {
+        assertEquals("580.159.04", EngineDetector.driverVersion("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64"
+                + "  580.159.04  Release Build  (dvs-builder@U16-I1-N07-12-3)  Thu Oct  2 10:00:00 UTC 2025\n"
+                + "GCC version:  gcc version 12.3.0\n"));
+        assertEquals("535.104.05", EngineDetector.driverVersion(
+                "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 UTC 2023\n"));
+        assertEquals(null, EngineDetector.driverVersion("no driver here"));
     }
 }

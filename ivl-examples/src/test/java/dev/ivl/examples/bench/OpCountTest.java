@@ -16,10 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 class OpCountTest {
     /**
      * The decode step's engine ops per layer on the single-thread product path (the one a GPU takes): 59 before
-     * the lean step, 35 now (29 calls through the engine: a product shows as aten::t and aten::matmul or addmm). A
+     * the lean step, 32 now (26 calls through the engine: a product shows as aten::t and aten::matmul or addmm). A
      * change that adds ops to the decode step fails here.
      */
-    static final int BUDGET = 35;
+    static final int BUDGET = 32;
 
     @Test
     void decodeStepStaysWithinItsOpBudget(@TempDir Path dir) {
@@ -31,8 +31,8 @@ class OpCountTest {
             System.out.print(r.toText());
             assertTrue(r.perLayer() <= BUDGET, r.toText());
             assertEquals(r.perLayer(), r.byOp().values().stream().mapToInt(Integer::intValue).sum());
-            // one layer's products: q/k/v, gate/up, the rotation and the two attention ones; o and down with the
-            // residual as their bias
+            // one layer's products: q/k/v, gate/up, the rotation of q/k/v and the two attention ones; o and down with
+            // the residual as their bias
             assertEquals(5, r.byOp().get("aten::matmul"), r.toText());
             assertEquals(2, r.byOp().get("aten::addmm"), r.toText());
             assertEquals(2, r.byOp().get("aten::layer_norm"), r.toText());
