@@ -1,6 +1,10 @@
 package dev.ivl.examples.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -17,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,14 +49,17 @@ public final class OpCount {
      * @param perLayer top-level operations per layer
      * @param byOp per operation name, how many a layer makes
      * @param outsideLayers the step's operations outside the layers (embedding, final norm, LM head, copies)
+     * @param hostMicrosPerOp host time of one small elementwise op on the device, issued and later freed through
+     *     DJL (median of 5 runs of {@value #TIMED_OPS}): what each engine call costs the host at least
      */
     public record Result(String device, String dtype, int intraOpThreads, int perLayer, Map<String, Integer> byOp,
-            int outsideLayers) {
+            int outsideLayers, double hostMicrosPerOp) {
         /** @return the report as aligned text */
         public String toText() {
             StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-                    "engine ops per layer per decode step (%s, %s, %d intra-op thread(s)): %d; outside the layers: %d%n",
-                    device, dtype, intraOpThreads, perLayer, outsideLayers));
+                    "engine ops per layer per decode step (%s, %s, %d intra-op thread(s)): %d; outside the layers: %d%n"
+                    + "host time of one small op (issue and free): %.2f us%n",
+                    device, dtype, intraOpThreads, perLayer, outsideLayers, hostMicrosPerOp));
             byOp.entrySet().stream()
                     .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .forEach(e -> b.append(String.format(Locale.ROOT, "  %3d  %s%n", e.getValue(), e.getKey())));
@@ -86,7 +94,42 @@ public final class OpCount {
         int total = perLayer.values().stream().mapToInt(Integer::intValue).sum();
         int outside = one.values().stream().mapToInt(Integer::intValue).sum() - total;
         String dtype = options.effectiveDtype().name().toLowerCase(Locale.ROOT);
-        return new Result(options.device(), dtype, JniUtils.getNumThreads(), total, perLayer, outside);
+        return new Result(options.device(), dtype, JniUtils.getNumThreads(), total, perLayer, outside,
+                hostMicrosPerOp(options));
+    }
+
+    /** Ops per timed run of {@link #hostMicrosPerOp}. */
+    static final int TIMED_OPS = 20_000;
+
+    /**
+     * Times {@value #TIMED_OPS} additions of two {@code [1, 64]} arrays on the device, freed every 100 as a decode
+     * step frees its temporaries, then one copy of the last result to the host (which waits for the device).
+     */
+    private static double hostMicrosPerOp(LoadOptions options) {
+        double[] runs = new double[5];
+        try (NDManager manager = NDManager.newBaseManager(options.djlDevice(), "PyTorch")) {
+            NDArray a = manager.ones(new Shape(1, 64), options.effectiveDtype());
+            NDArray b = manager.ones(new Shape(1, 64), options.effectiveDtype());
+            for (int r = -1; r < runs.length; r++) { // one run to warm up
+                long start = System.nanoTime();
+                for (int i = 0; i < TIMED_OPS / 100; i++) {
+                    try (NDScope scope = new NDScope()) {
+                        NDArray x = a;
+                        for (int j = 0; j < 100; j++) {
+                            x = x.add(b);
+                        }
+                        if (i == TIMED_OPS / 100 - 1) {
+                            x.toFloatArray();
+                        }
+                    }
+                }
+                if (r >= 0) {
+                    runs[r] = (System.nanoTime() - start) / 1e3 / TIMED_OPS;
+                }
+            }
+        }
+        Arrays.sort(runs);
+        return runs[runs.length / 2];
     }
 
     private static LlamaConfig layers(LlamaConfig c, int layers) {

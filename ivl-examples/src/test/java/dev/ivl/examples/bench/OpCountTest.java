@@ -31,6 +31,7 @@ class OpCountTest {
             System.out.print(r.toText());
             assertTrue(r.perLayer() <= BUDGET, r.toText());
             assertEquals(r.perLayer(), r.byOp().values().stream().mapToInt(Integer::intValue).sum());
+            assertTrue(r.hostMicrosPerOp() > 0 && r.hostMicrosPerOp() < 1000, r.toText());
             // one layer's products: q/k/v, gate/up, the rotation of q/k/v and the two attention ones; o and down with
             // the residual as their bias
             assertEquals(5, r.byOp().get("aten::matmul"), r.toText());
