@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.cuda.CudaUtils;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import dev.ivl.core.IvlException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.MemoryUsage;
@@ -41,6 +42,21 @@ public final class EngineDetector {
     private static final String LIBTORCH = System.mapLibraryName("torch");
 
     private EngineDetector() {}
+
+    /**
+     * Starts DJL's PyTorch engine, or says in one line why it cannot.
+     *
+     * @return the engine
+     * @throws IvlException {@code PyTorch native could not be loaded: ...} when the native library or DJL's JNI for
+     *     it is missing, mismatched or broken (what {@link #detect()} and {@code ivl doctor} report in full)
+     */
+    public static Engine engine() {
+        try {
+            return Engine.getEngine(ENGINE);
+        } catch (RuntimeException | LinkageError e) {
+            throw new IvlException("PyTorch native could not be loaded: " + oneLine(e) + " (`ivl doctor` explains)", e);
+        }
+    }
 
     /** @return what can be found out now; starts the engine */
     public static EngineFacts detect() {

@@ -15,6 +15,7 @@ import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.model.BaseModel;
 import dev.ivl.core.model.ValueModel;
+import dev.ivl.djl.engine.EngineDetector;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import dev.ivl.djl.weights.TensorInfo;
 import java.io.IOException;
@@ -85,10 +86,12 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      * @param options device, dtype and context
      * @return the model, which the caller closes
      * @throws ModelFormatException if a file is missing or corrupt, or a tensor disagrees with the config
+     * @throws dev.ivl.core.IvlException if the PyTorch native cannot be loaded
      */
     public static LlamaModel load(Path dir, LoadOptions options) {
         LlamaConfig config = LlamaConfig.load(dir);
         DataType dtype = options.effectiveDtype();
+        EngineDetector.engine(); // a missing or mismatched native fails here, in one line
         NDManager manager = NDManager.newBaseManager(options.djlDevice(), "PyTorch");
         try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir)) {
             Loader loader = new Loader(weights, manager, dtype);
