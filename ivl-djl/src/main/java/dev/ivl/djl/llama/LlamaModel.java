@@ -53,9 +53,13 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     private final NDArray lmHead;
     private final RotaryEmbedding rope;
     private final int maxSequenceLength;
+    private final String name;
+    private int openSessions; // guarded by this
+    private boolean closed; //   guarded by this
 
-    private LlamaModel(LlamaConfig config, LoadOptions options, NDManager manager, NDArray embedTokens,
+    private LlamaModel(String name, LlamaConfig config, LoadOptions options, NDManager manager, NDArray embedTokens,
             List<DecoderLayer> layers, RmsNorm norm, NDArray lmHead) {
+        this.name = name;
         this.config = config;
         this.options = options;
         this.manager = manager;
@@ -122,7 +126,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             }
             RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, manager);
             NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
-            return new LlamaModel(config, options, manager, embed, layers, norm, lmHead);
+            return new LlamaModel(dir.toString(), config, options, manager, embed, layers, norm, lmHead);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -192,9 +196,32 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         return maxSequenceLength;
     }
 
+    /**
+     * @return a new sequence with an empty cache, which the caller closes (before the model)
+     * @throws IvlException if the model is closed
+     */
     @Override
     public LlamaSession newSession() {
-        return new LlamaSession(this);
+        synchronized (this) {
+            requireOpen();
+            openSessions++;
+        }
+        try {
+            return new LlamaSession(this);
+        } catch (RuntimeException e) {
+            sessionClosed();
+            throw e;
+        }
+    }
+
+    synchronized void sessionClosed() {
+        openSessions--;
+    }
+
+    private synchronized void requireOpen() {
+        if (closed) {
+            throw new IvlException("model " + name + " is closed");
+        }
     }
 
     /**
@@ -269,6 +296,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      */
     public NDArray forwardPacked(NDArray ids, NDArray positions, int maxPosition, NDArray mask, NDArray rows,
             CascadeInput cascade) {
+        requireOpen();
         if (maxPosition >= maxSequenceLength) {
             throw new InvalidInputException("position " + maxPosition + " is beyond the model's context of "
                     + maxSequenceLength);
@@ -301,6 +329,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      * @return the parameters in a fixed order
      */
     public Map<String, NDArray> parameters() {
+        requireOpen();
         Map<String, NDArray> params = new LinkedHashMap<>();
         params.put("model.embed_tokens.weight", embedTokens);
         for (int i = 0; i < layers.size(); i++) {
@@ -384,9 +413,23 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         return scratch.create(mask, new Shape(t, length)).toType(dtype, false);
     }
 
-    /** Frees the weights. Sessions must be closed first. */
+    /**
+     * Frees the weights. Closing again does nothing.
+     *
+     * @throws IvlException if sessions of this model are still open: close them first
+     */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (openSessions > 0) {
+                throw new IvlException("model " + name + " still has " + openSessions
+                        + " open session(s): close them before the model");
+            }
+            closed = true;
+        }
         rope.close();
         manager.close();
     }

@@ -199,6 +199,7 @@ public final class LlamaSession implements Session {
             closed = true;
             cache.close();
             manager.close();
+            model.sessionClosed();
         }
     }
 }
