@@ -7,6 +7,7 @@ import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
 import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.GenerationDefaults;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Option;
         description = "Chat with a model (and a value model: z_base + alpha * z_delta). Type a message; "
                 + "/reset starts over, /alpha A changes the value model's weight, /exit quits.")
 final class ChatCommand implements Callable<Integer> {
-    @Option(names = {"--base", "--model"}, required = true, description = "base model folder")
+    @Option(names = {"--model", "--base"}, required = true, description = "base model: a Hugging Face checkpoint folder")
     Path base;
 
     @Option(names = "--value", description = "value model folder")
@@ -50,17 +51,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--system", description = "a system message opening the conversation")
     String system;
 
-    @Option(names = "--max-new-tokens", defaultValue = "256", description = "per answer (default: ${DEFAULT-VALUE})")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", defaultValue = "0.7", description = "0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature;
-
-    @Option(names = "--top-p", defaultValue = "0.9", description = "default: ${DEFAULT-VALUE}")
-    float topP;
-
-    @Option(names = "--seed", description = "sampling seed (default: random)")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Mixin
     ModelOptions modelOptions;
@@ -82,12 +74,8 @@ final class ChatCommand implements Callable<Integer> {
                 HfTokenizer tok = HfTokenizer.load(tokenizerPath)) {
             tok.checkCompatible(baseModel.vocabSize());
             ChatTemplate template = ChatTemplate.forTokenizer(tok, chatTemplate);
-            GenerationConfig.Builder config = GenerationConfig.builder().maxNewTokens(maxNewTokens)
-                    .temperature(temperature).topP(topP)
-                    .stopTokenIds(baseModel.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
-            if (seed != null) {
-                config.seed(seed);
-            }
+            GenerationConfig.Builder config = sampling.builder(GenerationDefaults.load(base).orElse(null),
+                    baseModel.config().eosTokenIds());
             List<ChatMessage> history = new ArrayList<>();
             float currentAlpha = alpha;
             out.println("ivl chat: " + base + (value == null ? "" : " + value " + value + ", alpha " + alpha)

@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
         description = "Generate from a prompt with a model, optionally combined with a value model: "
                 + "z_base + alpha * z_delta. Text streams to stdout; --json prints the full result instead.")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "base model: a Hugging Face checkpoint folder")
+    @Option(names = {"--model", "--base"}, required = true, description = "base model: a Hugging Face checkpoint folder")
     Path model;
 
     @Option(names = "--value", description = "value model folder (its logits are z_delta)")
@@ -84,26 +84,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer.json or a folder with it (default: the model folder)")
     Path tokenizer;
 
-    @Option(names = "--max-new-tokens", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", description = "0 = greedy (default: generation_config.json, else 1)")
-    Float temperature;
-
-    @Option(names = "--top-k", description = "0 = off (default: generation_config.json, else 0)")
-    Integer topK;
-
-    @Option(names = "--top-p", description = "1 = off (default: generation_config.json, else 1)")
-    Float topP;
-
-    @Option(names = "--min-p", defaultValue = "0", description = "0 = off (default: ${DEFAULT-VALUE})")
-    float minP;
-
-    @Option(names = "--repetition-penalty", description = "1 = off (default: generation_config.json, else 1)")
-    Float repetitionPenalty;
-
-    @Option(names = "--seed", description = "sampling seed (default: random, reported with --json)")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--stop", description = "stop string (repeatable)")
     List<String> stops = List.of();
@@ -218,22 +200,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Flags first, then generation_config.json, then the built-in defaults; eos ids from either config file. */
     private GenerationConfig config(GenerationDefaults defaults, List<Integer> configEos) {
-        GenerationConfig.Builder b = GenerationConfig.builder().maxNewTokens(maxNewTokens).minP(minP);
-        boolean fileEos = defaults != null && !defaults.eosTokenIds().isEmpty();
-        (fileEos ? defaults.eosTokenIds() : configEos).forEach(b::stopTokenIds);
-        b.temperature(pick(temperature, defaults == null ? null : defaults.temperature(), 1f));
-        b.topP(pick(topP, defaults == null ? null : defaults.topP(), 1f));
-        b.topK(pick(topK, defaults == null ? null : defaults.topK(), 0));
-        b.repetitionPenalty(pick(repetitionPenalty, defaults == null ? null : defaults.repetitionPenalty(), 1f));
-        if (seed != null) {
-            b.seed(seed);
-        }
-        b.stopStrings(stops.toArray(String[]::new));
-        return b.build();
-    }
-
-    private static <T> T pick(T flag, T fromFile, T fallback) {
-        return flag != null ? flag : fromFile != null ? fromFile : fallback;
+        return sampling.builder(defaults, configEos).stopStrings(stops.toArray(String[]::new)).build();
     }
 
     static String toJson(GenerationResult r) {
