@@ -71,14 +71,13 @@ final class KvCache implements AutoCloseable {
         capacity = next;
     }
 
-    private static NDArray persistent(NDArray view) {
-        NDScope.unregister(view); // lives as long as the session, not the step
-        return view;
+    private static NDArray persistent(NDArray array) {
+        NDScope.unregister(array); // lives as long as the session, not the step
+        return array;
     }
 
     private NDArray regrow(NDArray old, int next, int filled) {
-        NDArray grown = manager.zeros(new Shape(next, kvHeads, headDim), dtype);
-        NDScope.unregister(grown); // lives as long as the session, not the step
+        NDArray grown = persistent(manager.zeros(new Shape(next, kvHeads, headDim), dtype));
         if (old != null) {
             if (filled > 0) {
                 Ops.setRows(grown, 0, Ops.rows(old, 0, filled));

@@ -116,6 +116,26 @@ public record LlamaConfig(
     }
 
     /**
+     * @param layers the number of decoder layers
+     * @return this configuration with another number of layers
+     */
+    public LlamaConfig withLayers(int layers) {
+        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, layers, numAttentionHeads, numKeyValueHeads,
+                headDim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bosTokenId,
+                eosTokenIds, torchDtype);
+    }
+
+    /**
+     * @param dtype the stored weights' type as config.json names it ({@code "float16"}, ...)
+     * @return this configuration with another {@code torch_dtype}
+     */
+    public LlamaConfig withTorchDtype(String dtype) {
+        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings,
+                bosTokenId, eosTokenIds, dtype);
+    }
+
+    /**
      * Reads {@code modelDir/config.json}.
      *
      * @param modelDir the model folder

@@ -105,6 +105,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             int d = config.headDim();
             int ffn = config.intermediateSize();
             float eps = (float) config.rmsNormEps();
+            RmsNorm.Constants norms = RmsNorm.Constants.of(manager, hidden, dtype);
             NDArray embed = loader.load("model.embed_tokens.weight", config.vocabSize(), hidden);
             List<DecoderLayer> layers = new ArrayList<>();
             for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -119,12 +120,12 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
                         loader.load(p + "mlp.up_proj.weight", ffn, hidden));
                 NDArray down = loader.load(p + "mlp.down_proj.weight", hidden, ffn);
                 layers.add(new DecoderLayer(
-                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps, manager),
+                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps, norms),
                         new Attention(qkv, o, heads, kv, d),
-                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps, manager),
+                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps, norms),
                         new Mlp(gateUp, down, ffn)));
             }
-            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, manager);
+            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, norms);
             NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
             return new LlamaModel(dir.toString(), config, options, manager, embed, layers, norm, lmHead);
         } catch (RuntimeException e) {
@@ -362,10 +363,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             throw new InvalidParameterException("storage", storage, "must be float32 or float16");
         }
         LlamaConfig c = config;
-        LlamaConfig saved = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
-                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(),
-                c.ropeScaling(), c.maxPositionEmbeddings(), c.tieWordEmbeddings(), c.bosTokenId(), c.eosTokenIds(),
-                storage == DataType.FLOAT16 ? "float16" : "float32");
+        LlamaConfig saved = c.withTorchDtype(storage == DataType.FLOAT16 ? "float16" : "float32");
         int d = c.headDim();
         long q = (long) c.numAttentionHeads() * d;
         long kv = (long) c.numKeyValueHeads() * d;

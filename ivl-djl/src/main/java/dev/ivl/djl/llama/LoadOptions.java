@@ -1,7 +1,6 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.djl.engine.Diagnosis;
@@ -98,7 +97,7 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
     /** @return the GPUs PyTorch can use, or 0 when its engine cannot start (then the diagnosis says why) */
     private static int visibleGpus() {
         try {
-            return Engine.getEngine(EngineDetector.ENGINE).getGpuCount();
+            return EngineDetector.engine().getGpuCount();
         } catch (RuntimeException | LinkageError e) {
             return 0;
         }

@@ -19,26 +19,45 @@ import ai.djl.pytorch.jni.JniUtils;
 final class RmsNorm {
     private final NDArray weight;
     private final float eps;
-    private final NDArray signs; //      [2, 1]: 1, -1
-    private final NDArray zeros; //      [2, hidden]: LayerNorm's shift
+    private final Constants constants;
     private final NDArray weightPair; // [2, hidden]: a view of the weight, twice (expanded, not copied)
     private final Shape pair;
 
     /**
+     * The constants every norm of a model shares.
+     *
+     * @param signs {@code [2, 1]}: 1, −1
+     * @param zeros {@code [2, hidden]}: LayerNorm's shift
+     */
+    record Constants(NDArray signs, NDArray zeros) {
+        /**
+         * @param manager owns them (the model's)
+         * @param hidden the normalised size
+         * @param dtype the compute dtype
+         * @return the constants
+         */
+        static Constants of(NDManager manager, long hidden, DataType dtype) {
+            NDArray signs32 = manager.create(new float[] {1, -1}, new Shape(2, 1));
+            NDArray signs = signs32.toType(dtype, false);
+            if (signs != signs32) {
+                signs32.close();
+            }
+            return new Constants(signs, manager.zeros(new Shape(2, hidden), dtype));
+        }
+    }
+
+    /**
      * @param weight the scale, shape {@code [hidden]}
      * @param eps added to the mean square ({@code rms_norm_eps})
-     * @param manager owns the constants (the model's)
+     * @param constants the model's shared constants, of the weight's size and dtype
      */
-    RmsNorm(NDArray weight, float eps, NDManager manager) {
-        long hidden = weight.getShape().get(0);
-        DataType dtype = weight.getDataType();
+    RmsNorm(NDArray weight, float eps, Constants constants) {
         this.weight = weight;
         this.eps = eps;
-        this.pair = new Shape(2, hidden);
-        this.signs = manager.create(new float[] {1, -1}, new Shape(2, 1)).toType(dtype, false);
-        this.zeros = manager.zeros(pair, dtype);
+        this.constants = constants;
+        this.pair = constants.zeros().getShape();
         this.weightPair = weight.broadcast(pair);
-        NDScope.unregister(signs, zeros, weightPair);
+        NDScope.unregister(weightPair);
     }
 
     /** @return the learned scale ({@code weight}), {@code [hidden]} */
@@ -55,9 +74,9 @@ final class RmsNorm {
         long hidden = pair.get(1);
         // under autograd the expanded weight is made here, so that gradients reach the weight itself
         NDArray w = JniUtils.isGradMode() ? weight.broadcast(pair) : weightPair;
-        NDArray both = (t == 1 ? x : x.reshape(t, 1, hidden)).mul(signs); //        [x, -x]: mean 0, variance mean(x²)
+        NDArray both = (t == 1 ? x : x.reshape(t, 1, hidden)).mul(constants.signs()); // [x, -x]: mean 0, var mean(x²)
         NDArray normed = both.getNDArrayInternal() //  weight * (hidden_states * torch.rsqrt(variance + eps)).to(dtype)
-                .layerNorm(both, pair, w, zeros, eps).singletonOrThrow();
+                .layerNorm(both, pair, w, constants.zeros(), eps).singletonOrThrow();
         return t == 1 ? Ops.rows(normed, 0, 1) : normed.split(new long[] {1}, 1).get(0).reshape(t, hidden);
     }
 }

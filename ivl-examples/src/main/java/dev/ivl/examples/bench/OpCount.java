@@ -82,8 +82,8 @@ public final class OpCount {
      */
     public static Result measure(LoadOptions options, Path workDir) {
         LlamaConfig tiny = RandomCheckpoint.shape("tiny");
-        Map<String, Integer> one = profile(layers(tiny, 1), options, workDir.resolve("one-layer"));
-        Map<String, Integer> two = profile(layers(tiny, 2), options, workDir.resolve("two-layers"));
+        Map<String, Integer> one = profile(tiny.withLayers(1), options, workDir.resolve("one-layer"));
+        Map<String, Integer> two = profile(tiny.withLayers(2), options, workDir.resolve("two-layers"));
         Map<String, Integer> perLayer = new TreeMap<>();
         two.forEach((op, n) -> {
             int diff = n - one.getOrDefault(op, 0);
@@ -130,12 +130,6 @@ public final class OpCount {
         }
         Arrays.sort(runs);
         return runs[runs.length / 2];
-    }
-
-    private static LlamaConfig layers(LlamaConfig c, int layers) {
-        return new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), layers, c.numAttentionHeads(),
-                c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(),
-                c.maxPositionEmbeddings(), c.tieWordEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
     }
 
     /** @return the top-level operations of one decode step, by name */
