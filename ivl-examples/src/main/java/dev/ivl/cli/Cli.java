@@ -1,16 +1,14 @@
 package dev.ivl.cli;
 
-import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
-import dev.ivl.core.combine.CombinedModel;
-import dev.ivl.core.combine.ResidualCombiner;
-import dev.ivl.core.combine.Stepping;
-import dev.ivl.core.combine.VocabularyPolicy;
+import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.model.LanguageModel;
-import dev.ivl.djl.llama.CascadeModel;
+import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.djl.llama.LlamaModel;
-import dev.ivl.djl.train.Scheme;
+import dev.ivl.djl.plug.PluggedModel;
+import dev.ivl.djl.tokenizer.ChatTemplate;
+import dev.ivl.djl.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -58,40 +56,61 @@ final class Cli {
     }
 
     /**
-     * @param combined models combined on the host
-     * @param stepping how their forward passes run
-     * @param threads the thread budget of a concurrent step
-     * @return the combination run on the models' device ({@link LlamaCombinedModel}) when it can be, else as given
+     * Loads the model a command decodes with: the base alone, or the base with the value model plugged in as its
+     * folder says.
+     *
+     * @param model the base model's folder
+     * @param value the value options (their folder may be null)
+     * @param steps the stepping and thread budget, once configured
+     * @param models how to load the models
+     * @return the model, which the caller closes
      */
-    static LanguageModel onDevice(CombinedModel combined, Stepping stepping, int threads) {
-        if (LlamaCombinedModel.unsupportedReason(combined) == null) {
-            return LlamaCombinedModel.of(combined).withStepping(stepping).withThreads(threads);
+    static Loaded load(Path model, ValueOptions value, StepOptions steps, ModelOptions models) {
+        if (value.value == null) {
+            LlamaModel base = LlamaModel.load(model, models.toLoadOptions());
+            return new Loaded(base, null);
         }
-        return combined.withStepping(stepping);
+        PluggedModel pair = PluggedModel.load(model, value.value, value.toPlugOptions(steps, models));
+        return new Loaded(pair.base(), pair);
     }
 
     /**
-     * Plugs a value model into a base: the residual combination, or the cascade one when the value model's
-     * {@code ivl.json} says it was so trained.
+     * What {@link #load} loaded.
      *
      * @param base the base model
-     * @param value the value model
-     * @param valueDir the value model's folder, where {@code ivl.json} may record its scheme
-     * @param alpha the value model's weight
-     * @param policy how differing vocabulary sizes are treated (residual combination)
-     * @param stepping how the two forward passes run (residual combination)
-     * @param threads the thread budget of a concurrent step (residual combination)
-     * @return the combined model
-     * @throws InvalidInputException if the folder holds a plain language model rather than a value model
+     * @param plugged the base with the value model (which owns both), or null without one
      */
-    static LanguageModel combine(LlamaModel base, LlamaModel value, Path valueDir, float alpha,
-            VocabularyPolicy policy, Stepping stepping, int threads) {
-        Scheme scheme = Scheme.recordedIn(valueDir);
-        return switch (scheme) {
-            case CASCADE, CASCADE_NO_TEXT -> new CascadeModel(base, value, alpha, scheme == Scheme.CASCADE);
-            case CAUSAL_LM -> throw new InvalidInputException(valueDir + " was trained as a plain language model"
-                    + " (ivl.json scheme causal-lm), not as a value model: use it with --model");
-            case RESIDUAL -> onDevice(new ResidualCombiner(alpha, policy).combine(base, value), stepping, threads);
-        };
+    record Loaded(LlamaModel base, PluggedModel plugged) implements AutoCloseable {
+        /** @return the model to decode with */
+        LanguageModel model() {
+            return plugged != null ? plugged : base;
+        }
+
+        /** @return how the model's folder says to decode */
+        GenerationConfig generationConfig() {
+            return plugged != null ? plugged.generationConfig() : base.generationConfig();
+        }
+
+        /**
+         * @param tokenizer the tokenizer text is encoded with
+         * @param fallbackName the built-in template when nothing records one
+         * @return the chat template: the value model's recorded one, else the tokenizer's, else the fallback
+         */
+        ChatTemplate chatTemplate(TextTokenizer tokenizer, String fallbackName) {
+            if (plugged != null) {
+                return plugged.chatTemplate(fallbackName);
+            }
+            return tokenizer instanceof HfTokenizer hf ? ChatTemplate.forTokenizer(hf, fallbackName)
+                    : ChatTemplate.named(fallbackName);
+        }
+
+        @Override
+        public void close() {
+            if (plugged != null) {
+                plugged.close();
+            } else {
+                base.close();
+            }
+        }
     }
 }

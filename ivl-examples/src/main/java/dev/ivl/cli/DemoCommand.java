@@ -5,7 +5,6 @@ import com.google.gson.JsonElement;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.combine.Stepping;
-import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
@@ -14,6 +13,8 @@ import dev.ivl.core.generate.TokenListener;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.plug.PlugOptions;
+import dev.ivl.djl.plug.PluggedModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
@@ -134,8 +135,8 @@ final class DemoCommand implements Callable<Integer> {
                 HfTokenizer tok = HfTokenizer.load(tokenizerDir)) {
             tok.checkCompatible(base.vocabSize());
             Format format = format(tok, valueDir);
-            LanguageModel combined = Cli.combine(base, value, valueDir, alpha, VocabularyPolicy.EXACT, mode,
-                    budget);
+            LanguageModel combined = PluggedModel.plug(base, value, PlugOptions.builder().alpha(alpha).stepping(mode)
+                    .threads(budget).build()); // as the value folder's ivl.json says
             base.config().eosTokenIds().forEach(greedy::stopTokenIds);
             GenerationConfig config = greedy.build();
             int[][] ids = new int[prompts.size()][];

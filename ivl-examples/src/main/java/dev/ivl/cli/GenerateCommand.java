@@ -2,25 +2,16 @@ package dev.ivl.cli;
 
 import com.google.gson.GsonBuilder;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
 import dev.ivl.core.generate.TokenListener;
-import dev.ivl.core.model.LanguageModel;
-import dev.ivl.djl.llama.GenerationDefaults;
-import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.djl.tokenizer.ChatMessage;
-import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
-import dev.ivl.djl.vocab.VocabularyMaps;
-import dev.ivl.core.vocab.CrossVocabularyModel;
-import dev.ivl.core.vocab.SamplingVocabulary;
-import dev.ivl.core.vocab.VocabularyAlignment;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,28 +31,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"--model", "--base"}, required = true, description = "base model: a Hugging Face checkpoint folder")
     Path model;
 
-    @Option(names = "--value", description = "value model folder (its logits are z_delta)")
-    Path value;
-
-    @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model (default: ${DEFAULT-VALUE})")
-    float alpha;
-
-    @Option(names = "--vocab-policy", defaultValue = "exact",
-            description = "exact, or value-prefix when the value vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
-    String vocabPolicy;
-
-    @Option(names = "--vocab-map", description = "a map from `ivl align-vocab` for a value model with another "
-            + "tokenizer (base tokenizer: --tokenizer or the model folder; value tokenizer: --value-tokenizer)")
-    Path vocabMap;
-
-    @Option(names = "--value-tokenizer", description = "with --vocab-map: the value model's tokenizer.json or folder "
-            + "(default: the value folder)")
-    Path valueTokenizer;
-
-    @Option(names = "--sample-in", defaultValue = "value",
-            description = "with --vocab-map: sample in the value vocabulary (the paper's eq. 5) or the base one"
-                    + " (default: ${DEFAULT-VALUE})")
-    String sampleIn;
+    @Mixin
+    ValueOptions valueOptions;
 
     @ArgGroup(multiplicity = "1")
     Prompt prompt;
@@ -77,11 +48,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chat", description = "wrap the prompt as a user turn in the chat template")
     boolean chat;
 
-    @Option(names = "--chat-template", defaultValue = "zephyr",
-            description = "template when the tokenizer has none: llama2 or zephyr (default: ${DEFAULT-VALUE})")
+    @Option(names = "--chat-template", defaultValue = "zephyr", description = "template when neither the value"
+            + " model's ivl.json nor the tokenizer has one: llama2 or zephyr (default: ${DEFAULT-VALUE})")
     String chatTemplate;
 
-    @Option(names = "--tokenizer", description = "tokenizer.json or a folder with it (default: the model folder)")
+    @Option(names = "--tokenizer", description = "tokenizer.json or a folder with it, for a model folder without one"
+            + " (default: the model's own)")
     Path tokenizer;
 
     @Mixin
@@ -103,37 +75,20 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         stepOptions.configure();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (LlamaModel base = LlamaModel.load(model, modelOptions.toLoadOptions());
-                LlamaModel valueModel = value == null ? null : LlamaModel.load(value, modelOptions.toLoadOptions());
-                HfTokenizer tok = openTokenizer()) {
-            if (tok != null) {
-                tok.checkCompatible(base.vocabSize());
+        try (Cli.Loaded loaded = Cli.load(model, valueOptions, stepOptions, modelOptions);
+                HfTokenizer given = tokenizer == null ? null : HfTokenizer.load(tokenizer)) {
+            if (given != null) {
+                given.checkCompatible(loaded.model().vocabSize());
             }
-            if (vocabMap != null) {
-                return crossVocabulary(base, valueModel, tok, out);
+            Generator generator = new Generator(loaded.model(), given); // refuses a tokenizer of other ids
+            TextTokenizer tok = generator.tokenizer().orElse(null);
+            if (tok == null && prompt.text != null) {
+                throw new InvalidInputException(model + " has no tokenizer.json: give --tokenizer FILE or --prompt-ids");
             }
-            LanguageModel lm = valueModel == null ? base
-                    : Cli.combine(base, valueModel, value, alpha, policy(), stepOptions.stepping(), stepOptions.budget());
-            int[] ids = promptIds(tok);
-            GenerationConfig config = config(GenerationDefaults.load(model).orElse(null), base.config().eosTokenIds());
-            return run(new Generator(lm, tok), ids, config, tok == null, out);
-        }
-    }
-
-    /** Base and value with different tokenizers, through a vocabulary map; the text is the source of truth. */
-    private int crossVocabulary(LlamaModel base, LlamaModel valueModel, HfTokenizer baseTok, PrintStream out) {
-        if (valueModel == null || baseTok == null) {
-            throw new InvalidInputException("--vocab-map needs --value and a base tokenizer");
-        }
-        try (HfTokenizer valueTok = HfTokenizer.load(valueTokenizer != null ? valueTokenizer : value)) {
-            valueTok.checkCompatible(valueModel.vocabSize());
-            VocabularyAlignment alignment = VocabularyMaps.read(vocabMap, baseTok, valueTok);
-            CrossVocabularyModel cross = CrossVocabularyModel.builder(base, baseTok, valueModel, valueTok,
-                    alignment.map()).alpha(alpha).sampling(Cli.enumOption("--sample-in", sampleIn,
-                            SamplingVocabulary.class)).build();
-            HfTokenizer sampling = cross.samplingTokenizer() == valueTok ? valueTok : baseTok;
-            // the prompt, stop tokens and text are in the sampling vocabulary; its tokenizer's EOS ids stop
-            return run(new Generator(cross, sampling), promptIds(sampling), config(null, List.of()), false, out);
+            int[] ids = promptIds(tok, loaded);
+            GenerationConfig config = sampling.builder(loaded.generationConfig())
+                    .stopStrings(stops.toArray(String[]::new)).build();
+            return run(generator, ids, config, tok == null, out);
         }
     }
 
@@ -166,24 +121,7 @@ final class GenerateCommand implements Callable<Integer> {
         };
     }
 
-    private VocabularyPolicy policy() {
-        return Cli.enumOption("--vocab-policy", vocabPolicy, VocabularyPolicy.class);
-    }
-
-    private HfTokenizer openTokenizer() {
-        if (tokenizer != null) {
-            return HfTokenizer.load(tokenizer);
-        }
-        if (Files.exists(model.resolve("tokenizer.json"))) {
-            return HfTokenizer.load(model);
-        }
-        if (prompt.text != null) {
-            throw new InvalidInputException(model + " has no tokenizer.json: give --tokenizer FILE or --prompt-ids");
-        }
-        return null;
-    }
-
-    private int[] promptIds(HfTokenizer tok) {
+    private int[] promptIds(TextTokenizer tok, Cli.Loaded loaded) {
         if (prompt.ids != null) {
             if (chat) {
                 throw new InvalidInputException("--chat needs a text --prompt");
@@ -193,14 +131,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (!chat) {
             return tok.encode(prompt.text);
         }
-        String rendered = ChatTemplate.forTokenizer(tok, chatTemplate)
-                .render(List.of(ChatMessage.user(prompt.text)), true);
+        String rendered = loaded.chatTemplate(tok, chatTemplate).render(List.of(ChatMessage.user(prompt.text)), true);
         return tok.encode(rendered, false); // the template already holds the special tokens
-    }
-
-    /** Flags first, then generation_config.json, then the built-in defaults; eos ids from either config file. */
-    private GenerationConfig config(GenerationDefaults defaults, List<Integer> configEos) {
-        return sampling.builder(defaults, configEos).stopStrings(stops.toArray(String[]::new)).build();
     }
 
     static String toJson(GenerationResult r) {

@@ -1,8 +1,6 @@
 package dev.ivl.cli;
 
 import dev.ivl.core.generate.GenerationConfig;
-import dev.ivl.djl.llama.GenerationDefaults;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,25 +32,27 @@ final class SamplingOptions {
     Long seed;
 
     /**
-     * @param defaults the model's generation_config.json, or null
-     * @param configEos the end-of-sequence ids of config.json, used when the defaults list none
-     * @return a builder with the sampling settings and stop ids; the caller adds the rest
+     * @param modelDefaults how the model's folder says to decode ({@code LlamaModel.generationConfig()}: its
+     *     generation_config.json, else greedy, with its end-of-sequence ids)
+     * @return a builder with each flag given over the model's settings; the caller adds the rest
      */
-    GenerationConfig.Builder builder(GenerationDefaults defaults, List<Integer> configEos) {
-        GenerationConfig.Builder b = GenerationConfig.builder().maxNewTokens(maxNewTokens).minP(minP);
-        boolean fileEos = defaults != null && !defaults.eosTokenIds().isEmpty();
-        (fileEos ? defaults.eosTokenIds() : configEos).forEach(b::stopTokenIds);
-        b.temperature(pick(temperature, defaults == null ? null : defaults.temperature(), 0f));
-        b.topP(pick(topP, defaults == null ? null : defaults.topP(), 1f));
-        b.topK(pick(topK, defaults == null ? null : defaults.topK(), 0));
-        b.repetitionPenalty(pick(repetitionPenalty, defaults == null ? null : defaults.repetitionPenalty(), 1f));
+    GenerationConfig.Builder builder(GenerationConfig modelDefaults) {
+        GenerationConfig.Builder b = modelDefaults.toBuilder().maxNewTokens(maxNewTokens).minP(minP);
+        if (temperature != null) {
+            b.temperature(temperature);
+        }
+        if (topP != null) {
+            b.topP(topP);
+        }
+        if (topK != null) {
+            b.topK(topK);
+        }
+        if (repetitionPenalty != null) {
+            b.repetitionPenalty(repetitionPenalty);
+        }
         if (seed != null) {
             b.seed(seed);
         }
         return b;
-    }
-
-    private static <T> T pick(T flag, T fromFile, T fallback) {
-        return flag != null ? flag : fromFile != null ? fromFile : fallback;
     }
 }

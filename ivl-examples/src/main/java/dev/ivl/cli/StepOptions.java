@@ -1,8 +1,6 @@
 package dev.ivl.cli;
 
-import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.Stepping;
-import dev.ivl.core.model.LanguageModel;
 import picocli.CommandLine.Option;
 
 /** How combined models step and the thread budget, shared by the commands that decode. */
@@ -37,13 +35,5 @@ final class StepOptions {
     /** @return the thread budget, once {@link #configure} has set it */
     int budget() {
         return budget;
-    }
-
-    /**
-     * @param combined models combined on the host
-     * @return the combination as these options run it: on the models' device when it can be
-     */
-    LanguageModel apply(CombinedModel combined) {
-        return Cli.onDevice(combined, mode, budget);
     }
 }

@@ -1,7 +1,7 @@
 package dev.ivl.cli;
 
 import dev.ivl.djl.train.IvlTrainer;
-import dev.ivl.djl.train.Scheme;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.djl.train.TrainConfig;
 import dev.ivl.djl.train.TrainResult;
 import java.nio.file.Path;

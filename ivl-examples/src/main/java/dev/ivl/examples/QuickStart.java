@@ -1,14 +1,10 @@
 package dev.ivl.examples;
 
-import dev.ivl.core.combine.ResidualCombiner;
-import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
-import dev.ivl.core.model.LanguageModel;
-import dev.ivl.djl.llama.LlamaCombinedModel;
-import dev.ivl.djl.llama.LlamaModel;
-import dev.ivl.djl.tokenizer.HfTokenizer;
+import dev.ivl.djl.plug.PlugOptions;
+import dev.ivl.djl.plug.PluggedModel;
 import java.nio.file.Path;
 
 /**
@@ -25,14 +21,12 @@ public final class QuickStart {
      */
     public static void main(String[] args) {
         String prompt = args.length > 2 ? args[2] : "Tell me about the moon.";
-        try (LlamaModel base = LlamaModel.load(Path.of(args[0]));
-                LlamaModel value = LlamaModel.load(Path.of(args[1]));
-                HfTokenizer tokenizer = HfTokenizer.load(Path.of(args[0]))) {
-            LanguageModel combined = LlamaCombinedModel.of(ResidualCombiner.withAlpha(1.0f).combine(base, value))
-                    .withStepping(Stepping.CONCURRENT); // z_base + α·z_delta, both forward passes at once
-            GenerationConfig config = GenerationConfig.builder()
+        // z_base + α·z_delta as the value folder's ivl.json says (residual: both forward passes at once)
+        try (PluggedModel model = PluggedModel.load(Path.of(args[0]), Path.of(args[1]),
+                PlugOptions.builder().alpha(1.0f).build())) {
+            GenerationConfig config = model.generationConfig().toBuilder() // the base's generation_config.json
                     .temperature(0.7f).topP(0.9f).maxNewTokens(128).seed(42).build();
-            GenerationResult result = new Generator(combined, tokenizer)
+            GenerationResult result = new Generator(model) // the base's tokenizer, from its folder
                     .generate(prompt, config, System.out::print); // streams text
             System.out.println("\n" + result.finishReason() + ", " + result.usage());
         }

@@ -1,16 +1,17 @@
 package dev.ivl.examples;
 
-import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
-import dev.ivl.djl.llama.LlamaCombinedModel;
+import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.llama.LoadOptions;
+import dev.ivl.djl.plug.PlugOptions;
+import dev.ivl.djl.plug.PluggedModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
-import dev.ivl.djl.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -26,8 +27,7 @@ import java.util.Map;
  * java -cp "ivl-examples/target/ivl.jar:ivl-examples/target/lib/*" dev.ivl.examples.TransferExample \
  *     --base /models/Llama-2-7b-hf --value /models/ivl-value-tinyllama \
  *     [--device gpu|cpu] [--dtype f16|f32] [--alpha 1.0] [--stepping concurrent|sequential] \
- *     [--template llama2|zephyr] \
- *     [--tokenizer FILE] [--max-new-tokens 256] [--prompt "..."]
+ *     [--template llama2|zephyr] [--max-new-tokens 256] [--prompt "..."]
  * </pre>
  *
  * It prints the answer of the base alone and of the base with the value model, streamed, with their speeds.
@@ -48,26 +48,28 @@ public final class TransferExample {
         LoadOptions options = load.build();
         float alpha = Float.parseFloat(o.getOrDefault("--alpha", "1.0"));
         String prompt = o.getOrDefault("--prompt", "Write a short poem about the sea.");
-        GenerationConfig config = GenerationConfig.builder().greedy()
+        GenerationConfig config = GenerationConfig.builder().greedy() // the paper decodes greedily
                 .maxNewTokens(Integer.parseInt(o.getOrDefault("--max-new-tokens", "256"))).build();
-        try (LlamaModel baseModel = LlamaModel.load(base, options);
-                LlamaModel valueModel = LlamaModel.load(value, options);
-                HfTokenizer tokenizer = HfTokenizer.load(Path.of(o.getOrDefault("--tokenizer", base.toString())))) {
-            tokenizer.checkCompatible(baseModel.vocabSize());
-            // the paper trains and decodes with the Llama-2 chat format
-            ChatTemplate template = ChatTemplate.named(o.getOrDefault("--template", "llama2"));
+        PlugOptions plug = PlugOptions.builder().alpha(alpha).load(options)
+                .stepping(stepping(o.getOrDefault("--stepping", "concurrent"))).build();
+        // the value folder's ivl.json decides the combination; the base folder's tokenizer comes with the base
+        try (PluggedModel pair = PluggedModel.load(base, value, plug)) {
+            LlamaModel baseModel = pair.base();
+            // the template the value model was trained with (its ivl.json; the paper uses the Llama-2 chat format)
+            ChatTemplate template = o.containsKey("--template") ? ChatTemplate.named(o.get("--template"))
+                    : pair.chatTemplate("llama2");
+            TextTokenizer tokenizer = pair.tokenizer().orElseThrow(() -> new IllegalArgumentException(
+                    base + " has no tokenizer.json"));
             int[] ids = tokenizer.encode(template.render(List.of(ChatMessage.user(prompt)), true), false);
             System.out.println("== base alone (" + base.getFileName() + ", " + baseModel.device() + ", "
                     + baseModel.dtype() + ")");
-            GenerationResult alone = new Generator(baseModel, tokenizer).generate(ids, config, System.out::print,
-                    new dev.ivl.core.generate.CancellationToken());
+            GenerationResult alone = new Generator(baseModel).generate(ids, config, System.out::print,
+                    new CancellationToken());
             report(alone);
-            System.out.println("== base + value (" + value.getFileName() + ", alpha " + alpha + ")");
-            // the two forward passes at the same time (or one after the other), the logits combined on the device
-            LlamaCombinedModel pair = LlamaCombinedModel.of(ResidualCombiner.withAlpha(alpha).combine(baseModel,
-                    valueModel)).withStepping(stepping(o.getOrDefault("--stepping", "concurrent")));
-            GenerationResult combined = new Generator(pair, tokenizer)
-                    .generate(ids, config, System.out::print, new dev.ivl.core.generate.CancellationToken());
+            System.out.println("== base + value (" + value.getFileName() + ", " + pair.kind() + ", alpha " + alpha
+                    + ")");
+            GenerationResult combined = new Generator(pair).generate(ids, config, System.out::print,
+                    new CancellationToken());
             report(combined);
             System.out.printf(Locale.ROOT, "combined / base alone: %.3f ms per token ratio%n",
                     combined.timings().meanTokenMillis() / alone.timings().meanTokenMillis());

@@ -2,9 +2,13 @@ package dev.ivl.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.combine.CombinedModel;
+import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.Generator;
@@ -14,6 +18,7 @@ import dev.ivl.djl.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,9 +51,16 @@ class CascadeCliTest {
             int[] cascade = new Generator(new CascadeModel(b, v, 0.8f, true)).generate(prompt, greedy,
                     TokenListener.NONE, new CancellationToken()).tokens();
             assertArrayEquals(cascade, got);
-            int[] residual = new Generator(dev.ivl.core.combine.ResidualCombiner.withAlpha(0.8f).combine(b, v))
+            // the README's residual path refuses the cascade model (it decoded it as residual, silently, before)
+            assertThrows(InvalidInputException.class,
+                    () -> dev.ivl.core.combine.ResidualCombiner.withAlpha(0.8f).combine(b, v));
+            int[] residual = new Generator(new CombinedModel(List.of(b, v), ResidualCombiner.withAlpha(0.8f)))
                     .generate(prompt, greedy, TokenListener.NONE, new CancellationToken()).tokens();
             assertTrue(!java.util.Arrays.equals(residual, got), "the cascade differs from the residual combination");
+            assertThrows(InvalidInputException.class, () -> new CascadeModel(b, v, 0.8f, false),
+                    "ivl.json says cascade with the text: the flag that says otherwise is refused");
+            assertArrayEquals(cascade, new Generator(new CascadeModel(b, v, 0.8f)).generate(prompt, greedy,
+                    TokenListener.NONE, new CancellationToken()).tokens(), "the scheme read from ivl.json");
         }
     }
 

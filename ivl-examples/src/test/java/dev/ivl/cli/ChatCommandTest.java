@@ -32,7 +32,7 @@ class ChatCommandTest {
             String out = r.out();
             assertEquals(3, out.split("\\[4 tokens", -1).length - 1, "three answers of 4 tokens:\n" + out);
             assertTrue(out.contains("(alpha = 0.5)"), out);
-            assertTrue(out.contains("(usage: /alpha 0.5; alpha stays 0.5)"), out);
+            assertTrue(out.contains("(usage: /alpha 0.5; alpha unchanged)"), out);
             assertTrue(out.contains("(conversation reset)"), out);
         } finally {
             System.setIn(saved);

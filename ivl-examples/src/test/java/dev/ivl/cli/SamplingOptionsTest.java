@@ -61,16 +61,16 @@ class SamplingOptionsTest {
         Files.writeString(dir.resolve(GenerationDefaults.FILE_NAME), """
                 {"do_sample": true, "temperature": 0.6, "top_p": 0.9, "eos_token_id": [2, 7]}
                 """);
-        GenerationDefaults file = GenerationDefaults.load(dir).orElseThrow();
+        GenerationConfig file = GenerationDefaults.load(dir).orElseThrow().applyTo(GenerationConfig.builder()).build();
         SamplingOptions options = parse();
-        GenerationConfig fromFile = options.builder(file, List.of(5)).build();
+        GenerationConfig fromFile = options.builder(file).build();
         assertEquals(0.6f, fromFile.temperature());
         assertEquals(0.9f, fromFile.topP());
         assertEquals(List.of(2, 7), fromFile.stopTokenIds().stream().sorted().toList());
-        GenerationConfig none = options.builder(null, List.of(5)).build();
+        GenerationConfig none = options.builder(GenerationConfig.builder().stopTokenIds(5).build()).build();
         assertEquals(0f, none.temperature());
         assertEquals(List.of(5), List.copyOf(none.stopTokenIds()));
-        GenerationConfig flags = parse("--temperature", "1.2", "--top-p", "0.5").builder(file, List.of(5)).build();
+        GenerationConfig flags = parse("--temperature", "1.2", "--top-p", "0.5").builder(file).build();
         assertEquals(1.2f, flags.temperature());
         assertEquals(0.5f, flags.topP());
         assertEquals(256, flags.maxNewTokens());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidParameterException;
-import dev.ivl.djl.train.Scheme;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.djl.train.TrainConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,9 +3,11 @@ package dev.ivl.core.combine;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
+import dev.ivl.core.text.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -13,7 +15,8 @@ import java.util.concurrent.Future;
 /**
  * Several models decoding one sequence together: every step feeds the same tokens to a session of each model and
  * merges their logits with a {@link LogitsCombiner}. Built by {@link ResidualCombiner#combine} or
- * {@link ProxyTuningCombiner#combine}; usable wherever a {@link LanguageModel} is. The forward passes run one after
+ * {@link ProxyTuningCombiner#combine}, which check that the parts suit each other; the constructors check only
+ * the number of parts and the vocabulary sizes. Usable wherever a {@link LanguageModel} is. The forward passes run one after
  * the other or at the same time ({@link #withStepping}); the logits are the same either way.
  */
 public final class CombinedModel implements LanguageModel {
@@ -78,6 +81,12 @@ public final class CombinedModel implements LanguageModel {
     @Override
     public int vocabSize() {
         return vocabSize;
+    }
+
+    /** @return the tokenizer of the first part (the base), whose vocabulary the combination samples in */
+    @Override
+    public Optional<? extends TextTokenizer> tokenizer() {
+        return parts.get(0).tokenizer();
     }
 
     /** @return the smallest context of the parts */

@@ -1,9 +1,14 @@
 package dev.ivl.core.combine;
 
+import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.model.BaseModel;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.ValueModel;
+import dev.ivl.core.text.TextTokenizer;
+import dev.ivl.core.text.Vocabularies;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The residual combination of inverse value learning: {@code z_post = z_base + α·z_delta}. With α = 0 the result
@@ -37,13 +42,39 @@ public record ResidualCombiner(float alpha, VocabularyPolicy policy) implements 
     }
 
     /**
-     * Plugs a value model into a base model.
+     * Plugs a value model into a base model, after checking that the pair can be combined this way: the value model
+     * was trained with the {@linkplain Scheme#RESIDUAL residual scheme}, and where both models know their
+     * tokenizers, ids mean the same tokens in both (under {@link VocabularyPolicy#VALUE_PREFIX}, in the shared
+     * prefix). To combine a pair these checks refuse anyway, build the {@link CombinedModel} directly.
      *
      * @param base the base model
      * @param value the value model
      * @return a model whose logits are {@code z_base + α·z_delta}
+     * @throws InvalidInputException if the value model was trained with another scheme, the vocabulary sizes do not
+     *     suit the policy, or the tokenizers give ids other meanings
      */
     public CombinedModel combine(BaseModel base, ValueModel value) {
+        Scheme scheme = value.scheme();
+        if (scheme != Scheme.RESIDUAL) {
+            throw new InvalidInputException("the value model was trained with the " + scheme.label() + " scheme, "
+                    + (scheme == Scheme.CAUSAL_LM ? "as a plain language model, not as a value model"
+                            : "so it needs the base's distribution as input: plug it in as a cascade model"
+                                    + " (ivl-djl's PluggedModel does so from its ivl.json)"));
+        }
+        policy.check(base.vocabSize(), value.vocabSize());
+        Optional<? extends TextTokenizer> baseTokens = base.tokenizer();
+        Optional<? extends TextTokenizer> valueTokens = value.tokenizer();
+        if (baseTokens.isPresent() && valueTokens.isPresent()) {
+            TextTokenizer b = baseTokens.get();
+            TextTokenizer v = valueTokens.get();
+            int shared = policy == VocabularyPolicy.VALUE_PREFIX ? Math.min(b.vocabSize(), v.vocabSize())
+                    : Math.max(b.vocabSize(), v.vocabSize());
+            Vocabularies.difference(b, v, shared).ifPresent(d -> {
+                throw new InvalidInputException("the base and value tokenizers differ (" + d + "): the value"
+                        + " model's ids would be read as other tokens. Map the vocabularies with `ivl align-vocab`"
+                        + " and combine through the map (CrossVocabularyModel)");
+            });
+        }
         return new CombinedModel(List.of(base, value), this);
     }
 

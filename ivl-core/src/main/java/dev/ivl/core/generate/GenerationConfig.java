@@ -18,8 +18,14 @@ import java.util.OptionalLong;
 
 /**
  * How to generate: length, sampling parameters, stop rules and seed. Immutable and validated on construction;
- * build it with {@link #builder()}. Defaults: 256 new tokens, temperature 1, no top-k/top-p/min-p filtering, no
- * repetition penalty, a fresh random seed, stop at the tokenizer's end-of-sequence ids.
+ * build it with {@link #builder()}. Defaults: 256 new tokens, greedy decoding (temperature 0, as Hugging Face without
+ * {@code do_sample}), no top-k/top-p/min-p filtering, no repetition penalty, a fresh random seed when sampling, stop
+ * at the tokenizer's end-of-sequence ids. A model's own defaults ({@code generation_config.json}) come from its
+ * loader (ivl-djl: {@code LlamaModel.generationConfig()}).
+ *
+ * <p>Each step's logits go through, in this order (Hugging Face's): the repetition penalty, the user's
+ * {@link #processors()}, then, when sampling, temperature, top-k, top-p and min-p; then the sampler picks a token. A
+ * user processor thus sees the whole distribution (a "force this token" hook works under any top-p).
  *
  * @param maxNewTokens the most tokens to generate, counting new tokens only; ≥ 1
  * @param temperature ≥ 0; 0 means greedy decoding
@@ -32,7 +38,7 @@ import java.util.OptionalLong;
  * @param stopStrings texts that end generation; they are not part of the result's text
  * @param seed the seed of the sampler's random source; empty means a fresh seed, reported in the result
  * @param ignoreEos when true, the tokenizer's end-of-sequence ids do not stop generation
- * @param processors extra processors, run after the built-in ones
+ * @param processors the user's processors, run after the repetition penalty and before the sampling filters
  * @param sampler a sampler replacing the built-in choice (greedy at temperature 0, categorical otherwise); null for
  *     the built-in one
  */
@@ -115,8 +121,8 @@ public record GenerationConfig(
     }
 
     /**
-     * The processors in the order they run: repetition penalty, temperature, top-k, top-p, min-p (each only when
-     * enabled; the last four only when sampling), then the extra {@link #processors()}.
+     * The processors in the order they run: repetition penalty, the user's {@link #processors()}, then temperature,
+     * top-k, top-p, min-p (each only when enabled; the last four only when sampling).
      *
      * @return the ordered processors
      */
@@ -125,6 +131,7 @@ public record GenerationConfig(
         if (repetitionPenalty != 1f) {
             list.add(new RepetitionPenalty(repetitionPenalty));
         }
+        list.addAll(processors);
         if (!greedy()) {
             if (temperature != 1f && temperature != 0f) {
                 list.add(new Temperature(temperature));
@@ -139,7 +146,6 @@ public record GenerationConfig(
                 list.add(new MinP(minP));
             }
         }
-        list.addAll(processors);
         return List.copyOf(list);
     }
 
@@ -154,7 +160,7 @@ public record GenerationConfig(
     /** Builds a {@link GenerationConfig}; every setter returns the builder. */
     public static final class Builder {
         private int maxNewTokens = 256;
-        private float temperature = 1f;
+        private float temperature;
         private int topK;
         private float topP = 1f;
         private float minP;
@@ -218,6 +224,12 @@ public record GenerationConfig(
             return this;
         }
 
+        /** Empties the stop ids, for a request that wants other ones. @return this */
+        public Builder clearStopTokenIds() {
+            stopTokenIds = new ArrayList<>();
+            return this;
+        }
+
         /** @param strings texts to add to the stop strings @return this */
         public Builder stopStrings(String... strings) {
             stopStrings.addAll(List.of(strings));
@@ -236,7 +248,11 @@ public record GenerationConfig(
             return this;
         }
 
-        /** @param processor a processor to run after the built-in ones @return this */
+        /**
+         * @param processor a processor to run after the repetition penalty and before the sampling filters (see
+         *     {@link GenerationConfig})
+         * @return this
+         */
         public Builder addProcessor(LogitsProcessor processor) {
             processors.add(Objects.requireNonNull(processor, "processor"));
             return this;

@@ -9,10 +9,17 @@ import dev.ivl.core.sample.Sampler;
 import dev.ivl.core.sample.TokenHistory;
 import dev.ivl.core.text.IncrementalDecoder;
 import dev.ivl.core.text.TextTokenizer;
+import dev.ivl.core.text.Vocabularies;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -26,7 +33,8 @@ public final class Generator {
     private final TextTokenizer tokenizer;
 
     /**
-     * A generator without tokenizer: prompts are token ids, results have no text, stop strings are not available.
+     * A generator that decodes with the model's own {@linkplain LanguageModel#tokenizer() tokenizer}, if it knows
+     * one; without a tokenizer, prompts are token ids, results have no text and stop strings are not available.
      *
      * @param model the model to decode with
      */
@@ -36,11 +44,26 @@ public final class Generator {
 
     /**
      * @param model the model to decode with
-     * @param tokenizer the tokenizer of the model's vocabulary, or null
+     * @param tokenizer the tokenizer of the model's vocabulary, or null for the model's own (if it knows one)
+     * @throws InvalidInputException if the model knows its tokenizer and the one given gives ids other meanings
+     *     (a cross-vocabulary model samples in one vocabulary: its tokenizer is the only right one)
      */
     public Generator(LanguageModel model, TextTokenizer tokenizer) {
         this.model = model;
-        this.tokenizer = tokenizer;
+        Optional<? extends TextTokenizer> own = model.tokenizer();
+        if (tokenizer != null && own.isPresent()) {
+            TextTokenizer o = own.get();
+            Vocabularies.difference(o, tokenizer, Math.max(o.vocabSize(), tokenizer.vocabSize())).ifPresent(d -> {
+                throw new InvalidInputException("the tokenizer given is not the one the model samples in (" + d
+                        + "): give the model's own, or none and the generator takes it from the model");
+            });
+        }
+        this.tokenizer = tokenizer != null ? tokenizer : own.orElse(null);
+    }
+
+    /** @return the tokenizer prompts are encoded and tokens decoded with, if any */
+    public Optional<TextTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
     }
 
     /**
@@ -80,10 +103,63 @@ public final class Generator {
      */
     public GenerationResult generate(
             int[] prompt, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
-        checkPrompt(prompt);
-        if (!config.stopStrings().isEmpty() && tokenizer == null) {
-            throw new InvalidParameterException("stopStrings", config.stopStrings(), "need a tokenizer");
+        checkRequest(prompt, config);
+        try (Session session = model.newSession()) {
+            return run(prompt, session::append, session::append, session::position, config, listener, cancellation);
         }
+    }
+
+    /**
+     * Generates in a session the caller keeps across generations: the prompt's longest prefix that the session
+     * already holds is not run again (a conversation's earlier turns, a shared system prompt).
+     *
+     * @param session a session of this generator's model
+     * @param prompt the whole prompt, at least one token
+     * @param config how to generate
+     * @param listener receives tokens and complete text pieces as they are generated
+     * @param cancellation lets another thread end the generation
+     * @return the result; its prefill time counts only the tokens that were run
+     * @throws InvalidInputException for an empty or too long prompt or an id out of range
+     */
+    public GenerationResult generate(PrefixSession session, int[] prompt, GenerationConfig config,
+            TokenListener listener, CancellationToken cancellation) {
+        checkRequest(prompt, config);
+        return run(prompt, session::prefill, session::append, session::position, config, listener, cancellation);
+    }
+
+    /**
+     * Generates on an executor: the listener streams as the generation goes and hears its end
+     * ({@link TokenListener#onComplete} or {@link TokenListener#onError}), and the future completes with the result
+     * or the exception.
+     *
+     * @param prompt at least one token id
+     * @param config how to generate
+     * @param listener receives tokens, text, and the end, on the executor's thread
+     * @param cancellation lets another thread end the generation (cancelling the future does not)
+     * @param executor runs the generation
+     * @return the result to come
+     */
+    public CompletableFuture<GenerationResult> generateAsync(int[] prompt, GenerationConfig config,
+            TokenListener listener, CancellationToken cancellation, Executor executor) {
+        int[] copy = prompt.clone();
+        return CompletableFuture.supplyAsync(() -> generate(copy, config, listener, cancellation), executor);
+    }
+
+    private GenerationResult run(int[] prompt, Function<int[], float[]> prefill, IntFunction<float[]> step,
+            IntSupplier position, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
+        GenerationResult result;
+        try {
+            result = decode(prompt, prefill, step, position, config, listener, cancellation);
+        } catch (RuntimeException e) {
+            listener.onError(e);
+            throw e;
+        }
+        listener.onComplete(result);
+        return result;
+    }
+
+    private GenerationResult decode(int[] prompt, Function<int[], float[]> prefill, IntFunction<float[]> step,
+            IntSupplier position, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
         int vocabSize = model.vocabSize();
         BitSet stopTokens = stopTokens(config);
         List<LogitsProcessor> processors = config.logitsProcessors();
@@ -95,56 +171,58 @@ public final class Generator {
         StopStringMatcher stops = new StopStringMatcher(config.stopStrings());
         StringBuilder text = tokenizer == null ? null : new StringBuilder();
 
-        int[] tokens = new int[config.maxNewTokens()];
-        double[] tokenMillis = new double[config.maxNewTokens()];
+        int[] tokens = new int[Math.min(config.maxNewTokens(), 256)]; // grown as needed: the limit may be huge
+        double[] tokenMillis = new double[tokens.length];
         int count = 0;
         FinishReason finish;
         double prefillMillis;
-        try (Session session = model.newSession()) {
-            long start = System.nanoTime();
-            float[] logits = session.append(prompt);
-            long last = System.nanoTime();
-            prefillMillis = (last - start) / 1e6;
-            while (true) {
-                if (cancellation.isCancelled()) {
-                    finish = FinishReason.CANCELLED;
-                    break;
-                }
-                for (LogitsProcessor p : processors) {
-                    p.process(logits, history);
-                }
-                int token = sampler.sample(logits, random);
-                if (token < 0 || token >= vocabSize) {
-                    throw new InvalidInputException("sampler returned token " + token + ", outside [0, " + vocabSize
-                            + ")");
-                }
-                tokens[count] = token;
-                long now = System.nanoTime();
-                tokenMillis[count++] = (now - last) / 1e6;
-                history.add(token);
-                listener.onToken(token);
-                if (stopTokens.get(token)) {
-                    finish = FinishReason.STOP_TOKEN;
-                    break;
-                }
-                if (decoder != null) {
-                    emit(stops.accept(decoder.push(token)), text, listener);
-                    if (stops.matched()) {
-                        finish = FinishReason.STOP_STRING;
-                        break;
-                    }
-                }
-                if (count == config.maxNewTokens()) {
-                    finish = FinishReason.LENGTH;
-                    break;
-                }
-                if (session.position() >= model.maxSequenceLength()) {
-                    finish = FinishReason.CONTEXT_FULL;
-                    break;
-                }
-                last = now;
-                logits = session.append(token);
+        long start = System.nanoTime();
+        float[] logits = prefill.apply(prompt);
+        long last = System.nanoTime();
+        prefillMillis = (last - start) / 1e6;
+        while (true) {
+            if (cancellation.isCancelled()) {
+                finish = FinishReason.CANCELLED;
+                break;
             }
+            for (LogitsProcessor p : processors) {
+                p.process(logits, history);
+            }
+            int token = sampler.sample(logits, random);
+            if (token < 0 || token >= vocabSize) {
+                throw new InvalidInputException("sampler returned token " + token + ", outside [0, " + vocabSize
+                        + ")");
+            }
+            if (count == tokens.length) {
+                tokens = Arrays.copyOf(tokens, (int) Math.min(config.maxNewTokens(), 2L * count));
+                tokenMillis = Arrays.copyOf(tokenMillis, tokens.length);
+            }
+            tokens[count] = token;
+            long now = System.nanoTime();
+            tokenMillis[count++] = (now - last) / 1e6;
+            history.add(token);
+            listener.onToken(token);
+            if (stopTokens.get(token)) {
+                finish = FinishReason.STOP_TOKEN;
+                break;
+            }
+            if (decoder != null) {
+                emit(stops.accept(decoder.push(token)), text, listener);
+                if (stops.matched()) {
+                    finish = FinishReason.STOP_STRING;
+                    break;
+                }
+            }
+            if (count == config.maxNewTokens()) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
+            if (position.getAsInt() >= model.maxSequenceLength()) {
+                finish = FinishReason.CONTEXT_FULL;
+                break;
+            }
+            last = now;
+            logits = step.apply(token);
         }
         if (decoder != null && !stops.matched()) {
             emit(stops.accept(decoder.flush()), text, listener);
@@ -158,7 +236,10 @@ public final class Generator {
                 new Usage(prompt.length, count), new Timings(prefillMillis, Arrays.copyOf(tokenMillis, count)), seed);
     }
 
-    private void checkPrompt(int[] prompt) {
+    private void checkRequest(int[] prompt, GenerationConfig config) {
+        if (!config.stopStrings().isEmpty() && tokenizer == null) {
+            throw new InvalidParameterException("stopStrings", config.stopStrings(), "need a tokenizer");
+        }
         if (prompt.length == 0) {
             throw new InvalidInputException("prompt is empty: give at least one token (e.g. the BOS token)");
         }

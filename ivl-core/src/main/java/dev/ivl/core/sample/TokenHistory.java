@@ -6,6 +6,7 @@ import java.util.function.IntConsumer;
 
 /** The tokens of one sequence so far (prompt, then output), with its set of distinct tokens kept up to date. */
 public final class TokenHistory {
+    private final int promptLength;
     private int[] tokens;
     private int size;
     private final BitSet seen = new BitSet();
@@ -19,6 +20,17 @@ public final class TokenHistory {
             markSeen(t);
         }
         size = prompt.length;
+        promptLength = prompt.length;
+    }
+
+    /** @return the number of prompt tokens: tokens {@code [0, promptLength())} are the prompt, the rest generated */
+    public int promptLength() {
+        return promptLength;
+    }
+
+    /** @return the number of tokens generated so far */
+    public int generated() {
+        return size - promptLength;
     }
 
     /** @param token a token appended to the sequence */

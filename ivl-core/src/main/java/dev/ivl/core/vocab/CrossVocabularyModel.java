@@ -8,9 +8,11 @@ import dev.ivl.core.model.Session;
 import dev.ivl.core.model.ValueModel;
 import dev.ivl.core.text.IncrementalDecoder;
 import dev.ivl.core.text.TextTokenizer;
+import dev.ivl.core.text.Vocabularies;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A base model and a value model with different tokenizers decoding one text together, joined by a token map W
@@ -31,8 +33,13 @@ import java.util.Objects;
  * {@code z_base + α·z_delta·Wᵀ}. Model entries beyond the tokenizer's vocabulary (padded embeddings) get −∞, so
  * only tokens the tokenizer can decode are sampled.
  *
+ * <p>α = 0 gives the base model's text only when sampling in the base vocabulary ({@link SamplingVocabulary#BASE}:
+ * the logits are then exactly z_base). Under {@link SamplingVocabulary#VALUE} they are {@code z_base·W}, the base's
+ * logits carried into the value vocabulary through the map: each value token gets the weighted logits of the base
+ * tokens mapped to it, which spells the same text only where the two tokenizers cut it the same way.
+ *
  * <p>Immutable and thread-safe; each session is used by one thread at a time. Use it with the
- * {@link dev.ivl.core.generate.Generator} and {@link #samplingTokenizer()}.
+ * {@link dev.ivl.core.generate.Generator}, which takes the {@linkplain #tokenizer() sampling tokenizer} from it.
  */
 public final class CrossVocabularyModel implements LanguageModel {
     private final LanguageModel sampled;
@@ -73,9 +80,15 @@ public final class CrossVocabularyModel implements LanguageModel {
         return new Builder(base, baseTokenizer, value, valueTokenizer, map);
     }
 
-    /** @return the tokenizer of the sampling vocabulary: give it to the generator */
+    /** @return the tokenizer of the sampling vocabulary, which the generator takes from {@link #tokenizer()} */
     public TextTokenizer samplingTokenizer() {
         return sampledTokenizer;
+    }
+
+    /** @return the tokenizer of the sampling vocabulary: prompts, stop tokens and text are in its ids */
+    @Override
+    public Optional<? extends TextTokenizer> tokenizer() {
+        return Optional.of(sampledTokenizer);
     }
 
     /** @return the number of logits per step: the sampling model's vocabulary size */
@@ -203,6 +216,11 @@ public final class CrossVocabularyModel implements LanguageModel {
                         + " logits but its tokenizer " + tokenizer.vocabSize() + " tokens: ids from "
                         + model.vocabSize() + " on would be out of range");
             }
+            model.tokenizer().flatMap(own -> Vocabularies.difference(own, tokenizer,
+                    Math.max(own.vocabSize(), tokenizer.vocabSize()))).ifPresent(d -> {
+                        throw new InvalidInputException("the " + role + " tokenizer given is not the " + role
+                                + " model's own (" + d + ")");
+                    });
         }
     }
 

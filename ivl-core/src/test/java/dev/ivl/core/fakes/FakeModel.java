@@ -2,11 +2,14 @@ package dev.ivl.core.fakes;
 
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.model.BaseModel;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.Session;
 import dev.ivl.core.model.ValueModel;
+import dev.ivl.core.text.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -31,6 +34,8 @@ public final class FakeModel implements BaseModel, ValueModel {
     private final int maxSequenceLength;
     private final LogitsFunction function;
     private final List<FakeSession> sessions = new CopyOnWriteArrayList<>();
+    private final TextTokenizer tokenizer;
+    private final Scheme scheme;
 
     /**
      * @param vocabSize logits per step
@@ -38,9 +43,36 @@ public final class FakeModel implements BaseModel, ValueModel {
      * @param function the logits
      */
     public FakeModel(int vocabSize, int maxSequenceLength, LogitsFunction function) {
+        this(vocabSize, maxSequenceLength, function, null, Scheme.RESIDUAL);
+    }
+
+    private FakeModel(int vocabSize, int maxSequenceLength, LogitsFunction function, TextTokenizer tokenizer,
+            Scheme scheme) {
         this.vocabSize = vocabSize;
         this.maxSequenceLength = maxSequenceLength;
         this.function = function;
+        this.tokenizer = tokenizer;
+        this.scheme = scheme;
+    }
+
+    /** @return the same logits, from a model that knows its tokenizer */
+    public FakeModel withTokenizer(TextTokenizer value) {
+        return new FakeModel(vocabSize, maxSequenceLength, function, value, scheme);
+    }
+
+    /** @return the same logits, from a value model trained with that scheme */
+    public FakeModel withScheme(Scheme value) {
+        return new FakeModel(vocabSize, maxSequenceLength, function, tokenizer, value);
+    }
+
+    @Override
+    public Optional<? extends TextTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public Scheme scheme() {
+        return scheme;
     }
 
     /**

@@ -82,7 +82,7 @@ class GenerationConfigTest {
     void builderDefaults() {
         GenerationConfig c = GenerationConfig.builder().build();
         assertEquals(256, c.maxNewTokens());
-        assertEquals(1f, c.temperature());
+        assertEquals(0f, c.temperature(), "greedy, as Hugging Face without do_sample");
         assertEquals(0, c.topK());
         assertEquals(1f, c.topP());
         assertEquals(0f, c.minP());
@@ -93,9 +93,9 @@ class GenerationConfigTest {
         assertFalse(c.ignoreEos());
         assertEquals(List.of(), c.processors());
         assertNull(c.sampler());
-        assertFalse(c.greedy());
+        assertTrue(c.greedy());
         assertEquals(List.of(), c.logitsProcessors(), "the defaults change no logit");
-        assertSame(CategoricalSampler.INSTANCE, c.effectiveSampler());
+        assertSame(GreedySampler.INSTANCE, c.effectiveSampler());
     }
 
     @Test
@@ -126,12 +126,13 @@ class GenerationConfigTest {
     }
 
     @Test
-    void processorsRunPenaltyTemperatureTopKTopPMinPThenExtras() {
+    void processorsRunPenaltyExtrasThenTemperatureTopKTopPMinP() {
         GenerationConfig c = GenerationConfig.builder().minP(0.05f).topP(0.9f).topK(40).temperature(0.7f)
                 .repetitionPenalty(1.3f).addProcessor(EXTRA).build();
-        assertEquals(List.of(new RepetitionPenalty(1.3f), new Temperature(0.7f), new TopK(40), new TopP(0.9f),
-                new MinP(0.05f), EXTRA), c.logitsProcessors());
-        assertEquals(List.of(new TopP(0.5f)), GenerationConfig.builder().topP(0.5f).build().logitsProcessors());
+        assertEquals(List.of(new RepetitionPenalty(1.3f), EXTRA, new Temperature(0.7f), new TopK(40), new TopP(0.9f),
+                new MinP(0.05f)), c.logitsProcessors(), "Hugging Face's order: user processors before the filters");
+        assertEquals(List.of(new TopP(0.5f)), GenerationConfig.builder().temperature(1f).topP(0.5f).build()
+                .logitsProcessors());
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.fakes.ByteTokenizer;
 import dev.ivl.core.fakes.FakeModel;
+import dev.ivl.core.fakes.WordTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -355,6 +356,117 @@ class GeneratorTest {
         assertEquals(3, seen.size());
         assertArrayEquals(new int[] {1, 2}, seen.get(0));
         assertArrayEquals(new int[] {1, 2, 9, 9}, seen.get(2));
+    }
+
+    @Test
+    void aForceTokenHookWorksUnderTopP() {
+        // z = {3, 0, 0, ...}: top-p 0.5 alone keeps only token 0. The hook runs before the filter (Hugging Face's
+        // order), so the token it forces is the one the filter keeps; run after it, it would have raised a masked
+        // token and the sampler would have had nothing but −∞ and 100 to choose from in a distribution it never saw.
+        float[] logits = new float[V];
+        logits[0] = 3f;
+        List<Integer> promptLengths = new ArrayList<>();
+        GenerationConfig config = GenerationConfig.builder().temperature(1f).topP(0.5f).maxNewTokens(4).seed(7)
+                .addProcessor((z, history) -> {
+                    promptLengths.add(history.promptLength());
+                    assertTrue(Float.isFinite(z[42]), "the hook sees the whole distribution");
+                    z[42] = 100f;
+                }).build();
+        GenerationResult r = new Generator(FakeModel.constant(logits)).generate(new int[] {1, 2, 3}, config,
+                TokenListener.NONE, new CancellationToken());
+        assertArrayEquals(new int[] {42, 42, 42, 42}, r.tokens());
+        assertEquals(List.of(3, 3, 3, 3), promptLengths, "the history knows where the prompt ends");
+    }
+
+    @Test
+    void aKeptSessionRunsOnlyWhatItDoesNotHold() {
+        FakeModel model = sumModel(256);
+        Generator generator = new Generator(model);
+        GenerationConfig config = greedy(4).build();
+        int[] first = {1, 2, 3, 4, 5};
+        try (PrefixSession kept = new PrefixSession(model)) {
+            GenerationResult a = generator.generate(kept, first, config, TokenListener.NONE, new CancellationToken());
+            // the next turn: the first prompt, the answer, and more
+            int[] second = concat(concat(first, a.tokens()), 7, 8);
+            GenerationResult b = generator.generate(kept, second, config, TokenListener.NONE, new CancellationToken());
+            GenerationResult fresh = generator.generate(second, config, TokenListener.NONE, new CancellationToken());
+            assertArrayEquals(fresh.tokens(), b.tokens(), "the cache gives what a fresh session gives");
+            // held after turn one: the prompt and all answer tokens but the last (sampled, never fed)
+            assertEquals(first.length + a.tokens().length - 1, kept.reusedTokens());
+            assertEquals(first.length + 3, kept.prefilledTokens());
+            int[] sizes = model.sessions().get(0).appendSizes();
+            assertEquals(3, sizes[a.tokens().length], "turn one appended the prompt, then one token per step but the"
+                    + " last; turn two fed 3 tokens: " + Arrays.toString(
+                    sizes));
+            // a prompt that diverges early rewinds to where it diverges
+            generator.generate(kept, new int[] {1, 9}, config, TokenListener.NONE, new CancellationToken());
+            assertEquals(first.length + a.tokens().length - 1 + 1, kept.reusedTokens());
+        }
+        assertEquals(0, model.openSessions());
+    }
+
+    @Test
+    void theListenerHearsTheEndAndTheFutureCompletes() throws Exception {
+        List<String> events = new ArrayList<>();
+        TokenListener listener = new TokenListener() {
+            @Override
+            public void onText(String text) {}
+
+            @Override
+            public void onComplete(GenerationResult result) {
+                events.add("complete " + result.tokens().length);
+            }
+
+            @Override
+            public void onError(RuntimeException error) {
+                events.add("error " + error.getMessage());
+            }
+        };
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            GenerationResult r = new Generator(sumModel(64)).generateAsync(new int[] {1}, greedy(3).build(), listener,
+                    new CancellationToken(), executor).get(10, TimeUnit.SECONDS);
+            assertEquals(3, r.tokens().length);
+            FakeModel failing = new FakeModel(4, 64, seq -> {
+                throw new IllegalStateException("boom");
+            });
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> new Generator(failing).generateAsync(new int[] {1}, greedy(3).build(), listener,
+                            new CancellationToken(), executor).get(10, TimeUnit.SECONDS));
+            assertEquals("boom", e.getCause().getMessage());
+        } finally {
+            executor.shutdown();
+        }
+        assertEquals(List.of("complete 3", "error boom"), events);
+    }
+
+    @Test
+    void aHugeTokenLimitAllocatesOnlyWhatIsGenerated() {
+        GenerationResult r = new Generator(sumModel(600)).generate(new int[] {1}, greedy(1_000_000_000).build(),
+                TokenListener.NONE, new CancellationToken());
+        assertEquals(FinishReason.CONTEXT_FULL, r.finishReason());
+        assertEquals(600, r.tokens().length, "the context holds the prompt and 599 fed tokens; the last is not fed");
+        assertEquals(600, r.timings().tokenMillis().length);
+    }
+
+    @Test
+    void theGeneratorTakesTheModelsTokenizer() {
+        WordTokenizer words = new WordTokenizer("<s>", "the", "cat", "sat");
+        FakeModel model = FakeModel.scripted(4, 64, 1, 3, 1, 2).withTokenizer(words);
+        Generator generator = new Generator(model);
+        assertEquals(words, generator.tokenizer().orElseThrow());
+        assertEquals("the cat sat", generator.generate(new int[] {0}, greedy(3).build(), TokenListener.NONE,
+                new CancellationToken()).text().replace("  ", " "));
+        new Generator(model, new WordTokenizer("<s>", "the", "cat", "sat")); // the same vocabulary: accepted
+    }
+
+    @Test
+    void aTokenizerOtherThanTheModelsIsRefused() {
+        FakeModel model = FakeModel.constant(0f, 1f, 0f, 0f).withTokenizer(new WordTokenizer("<s>", "the", "cat",
+                "sat"));
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> new Generator(model, new WordTokenizer("<s>", "cat", "the", "sat")));
+        assertTrue(e.getMessage().contains("not the one the model samples in"), e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.ivl.core.vocab;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,6 +131,29 @@ class CrossVocabularyModelTest {
         assertTrue(fedTotal <= finalLength + sizes.length,
                 "each step re-feeds at most one changed token, never the whole text: " + Arrays.toString(sizes));
         assertTrue(sizes.length < fed.size(), "steps that complete no character feed nothing: " + sizes.length);
+    }
+
+    @Test
+    void alphaZeroSamplingInTheBaseVocabularyGivesTheBaseExactly() {
+        ToyTokenizer base = TokenSyncTest.SENTENCEPIECE;
+        ToyTokenizer value = TokenSyncTest.BYTE_LEVEL;
+        FakeModel baseModel = model(base.vocabSize(), 11, allowed(base, i -> i > 2));
+        FakeModel valueModel = model(value.vocabSize(), 12, allowed(value, i -> true));
+        CrossVocabularyModel cross = CrossVocabularyModel.builder(baseModel, base, valueModel, value,
+                anyMap(base, value)).alpha(0f).sampling(SamplingVocabulary.BASE).build();
+        assertArrayEquals(greedy(baseModel, base, "the cat", 30), greedy(cross, base, "the cat", 30));
+    }
+
+    @Test
+    void theGeneratorRefusesATokenizerOtherThanTheSamplingOne() {
+        ToyTokenizer base = TokenSyncTest.SENTENCEPIECE;
+        ToyTokenizer value = TokenSyncTest.BYTE_LEVEL;
+        CrossVocabularyModel cross = CrossVocabularyModel.builder(FakeModel.constant(new float[base.vocabSize()]),
+                base, FakeModel.constant(new float[value.vocabSize()]), value, anyMap(base, value)).build();
+        assertSame(value, cross.tokenizer().orElseThrow(), "sampling in the value vocabulary, the default");
+        assertThrows(InvalidInputException.class, () -> new Generator(cross, base),
+                "the base tokenizer would garble a text sampled in value ids");
+        assertSame(value, new Generator(cross).tokenizer().orElseThrow());
     }
 
     @Test

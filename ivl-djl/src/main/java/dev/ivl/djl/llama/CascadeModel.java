@@ -3,7 +3,11 @@ package dev.ivl.djl.llama;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.model.LanguageModel;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.Session;
+import dev.ivl.core.text.TextTokenizer;
+import dev.ivl.core.text.Vocabularies;
+import java.util.Optional;
 
 /**
  * A base model with a value model trained under the cascade scheme: the value model's first layer sees the base's
@@ -18,16 +22,44 @@ public final class CascadeModel implements LanguageModel {
     private final boolean withText;
 
     /**
+     * Plugs in a value model whose {@code ivl.json} records a cascade scheme, with or without the text as it says.
+     *
+     * @param base the base model
+     * @param value the value model, trained with {@link Scheme#CASCADE} or {@link Scheme#CASCADE_NO_TEXT}
+     * @param alpha the weight of z_delta
+     * @throws InvalidInputException if the value model's {@code ivl.json} records no cascade scheme, or the two
+     *     vocabularies differ
+     */
+    public CascadeModel(LlamaModel base, LlamaModel value, float alpha) {
+        this(base, value, alpha, recordedText(value));
+    }
+
+    /**
+     * Plugs in a cascade value model, saying which of the two cascade schemes it was trained with: for a value
+     * model without {@code ivl.json} (one trained in this process, say); one that has it must agree.
+     *
      * @param base the base model
      * @param value the value model, trained with the cascade scheme
      * @param alpha the weight of z_delta
      * @param withText whether the value model also sees the token embeddings (the scheme it was trained with)
+     * @throws InvalidInputException if the value model's {@code ivl.json} records another scheme, or the two
+     *     vocabularies differ
      */
     public CascadeModel(LlamaModel base, LlamaModel value, float alpha, boolean withText) {
         if (base.vocabSize() != value.vocabSize()) {
             throw new InvalidInputException("vocabulary mismatch: base has " + base.vocabSize()
                     + " tokens, value model has " + value.vocabSize() + " (the cascade scheme needs equal vocabularies)");
         }
+        Scheme wanted = withText ? Scheme.CASCADE : Scheme.CASCADE_NO_TEXT;
+        value.manifest().filter(m -> m.scheme() != wanted).ifPresent(m -> {
+            throw new InvalidInputException("value model " + value.source() + " was trained with the "
+                    + m.scheme().label() + " scheme (its ivl.json), not " + wanted.label());
+        });
+        base.tokenizer().flatMap(b -> value.tokenizer().flatMap(v -> Vocabularies.difference(b, v, b.vocabSize())))
+                .ifPresent(d -> {
+                    throw new InvalidInputException("the base and value tokenizers differ (" + d + "): the cascade"
+                            + " scheme needs one vocabulary");
+                });
         if (!Float.isFinite(alpha)) {
             throw new InvalidParameterException("alpha", alpha, "must be finite");
         }
@@ -35,6 +67,22 @@ public final class CascadeModel implements LanguageModel {
         this.value = value;
         this.alpha = alpha;
         this.withText = withText;
+    }
+
+    private static boolean recordedText(LlamaModel value) {
+        Scheme scheme = value.scheme();
+        if (!scheme.cascade()) {
+            throw new InvalidInputException("value model " + value.source() + " was not trained with a cascade scheme"
+                    + (value.manifest().isEmpty() ? " (its folder has no ivl.json)" : " (ivl.json: " + scheme.label()
+                            + ")"));
+        }
+        return scheme == Scheme.CASCADE;
+    }
+
+    /** @return the base's tokenizer, the vocabulary both models share */
+    @Override
+    public Optional<? extends TextTokenizer> tokenizer() {
+        return base.tokenizer();
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.ivl.djl.llama;
 
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.ModelFormatException;
+import dev.ivl.core.generate.GenerationConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -109,6 +110,30 @@ public record GenerationDefaults(List<Integer> eosTokenIds, Float temperature, F
         }
         return new GenerationDefaults(literal.eosTokenIds, 0f, literal.topP, literal.topK, literal.repetitionPenalty,
                 literal.bosTokenId);
+    }
+
+    /**
+     * Sets the sampling settings the file gives and adds its end-of-sequence ids to the stop ids; what the file
+     * leaves out stays as the builder has it.
+     *
+     * @param builder a generation configuration under construction
+     * @return the builder
+     */
+    public GenerationConfig.Builder applyTo(GenerationConfig.Builder builder) {
+        eosTokenIds.forEach(builder::stopTokenIds);
+        if (temperature != null) {
+            builder.temperature(temperature);
+        }
+        if (topP != null) {
+            builder.topP(topP);
+        }
+        if (topK != null) {
+            builder.topK(topK);
+        }
+        if (repetitionPenalty != null) {
+            builder.repetitionPenalty(repetitionPenalty);
+        }
+        return builder;
     }
 
     private static Float toFloat(Double value) {

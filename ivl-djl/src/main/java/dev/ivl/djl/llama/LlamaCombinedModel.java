@@ -14,8 +14,10 @@ import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
+import dev.ivl.core.text.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -120,6 +122,12 @@ public final class LlamaCombinedModel implements LanguageModel {
     @Override
     public int vocabSize() {
         return combined.vocabSize();
+    }
+
+    /** @return the base's tokenizer, as {@link CombinedModel#tokenizer()} */
+    @Override
+    public Optional<? extends TextTokenizer> tokenizer() {
+        return combined.tokenizer();
     }
 
     @Override

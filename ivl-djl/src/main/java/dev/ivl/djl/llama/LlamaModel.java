@@ -13,14 +13,18 @@ import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
+import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.model.BaseModel;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.ValueModel;
 import dev.ivl.djl.engine.EngineDetector;
+import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import dev.ivl.djl.weights.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import ai.djl.ndarray.NDScope;
 import dev.ivl.djl.weights.SafetensorsWriter;
 import java.util.ArrayList;
@@ -28,11 +32,17 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A LLaMA-architecture causal language model ({@code LlamaForCausalLM}: LLaMA 1–3, Llama 2, TinyLlama, CodeLlama)
  * loaded from a Hugging Face checkpoint folder and run on DJL's PyTorch engine. It can serve as a base model or as
  * a value model. Immutable and thread-safe; each {@link LlamaSession} holds one sequence's KV cache.
+ *
+ * <p>What the folder says besides the weights travels with the model: its {@code tokenizer.json}
+ * ({@link #tokenizer()}, which generators and combiners use), its {@code generation_config.json}
+ * ({@link #generationConfig()}), and for a value model trained by ivl its {@code ivl.json} ({@link #manifest()},
+ * whose scheme decides how the model is plugged into a base). {@link #save} writes them all back.
  *
  * <pre>{@code
  * try (LlamaModel model = LlamaModel.load(Path.of("TinyLlama-1.1B"))) {
@@ -54,12 +64,20 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     private final RotaryEmbedding rope;
     private final int maxSequenceLength;
     private final String name;
+    private final Path source;
+    private final IvlManifest manifest;
+    private final HfTokenizer tokenizer;
+    private final GenerationDefaults generationDefaults;
     private int openSessions; // guarded by this
     private boolean closed; //   guarded by this
 
-    private LlamaModel(String name, LlamaConfig config, LoadOptions options, NDManager manager, NDArray embedTokens,
-            List<DecoderLayer> layers, RmsNorm norm, NDArray lmHead) {
-        this.name = name;
+    private LlamaModel(Path source, Folder folder, LlamaConfig config, LoadOptions options, NDManager manager,
+            NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm, NDArray lmHead) {
+        this.name = source.toString();
+        this.source = source;
+        this.manifest = folder.manifest();
+        this.tokenizer = folder.tokenizer();
+        this.generationDefaults = folder.generationDefaults();
         this.config = config;
         this.options = options;
         this.manager = manager;
@@ -95,8 +113,15 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     public static LlamaModel load(Path dir, LoadOptions options) {
         LlamaConfig config = LlamaConfig.load(dir);
         DataType dtype = options.effectiveDtype();
+        Folder folder = Folder.read(dir, config);
         EngineDetector.engine(); // a missing or mismatched native fails here, in one line
-        NDManager manager = NDManager.newBaseManager(options.djlDevice(), "PyTorch");
+        NDManager manager;
+        try {
+            manager = NDManager.newBaseManager(options.djlDevice(), "PyTorch");
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
+        }
         try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir)) {
             Loader loader = new Loader(weights, manager, dtype);
             int hidden = config.hiddenSize();
@@ -127,10 +152,36 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             }
             RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, norms);
             NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
-            return new LlamaModel(dir.toString(), config, options, manager, embed, layers, norm, lmHead);
+            return new LlamaModel(dir, folder, config, options, manager, embed, layers, norm, lmHead);
         } catch (RuntimeException e) {
             manager.close();
+            folder.close();
             throw e;
+        }
+    }
+
+    /** The files of a model folder besides config.json and the weights, each optional. */
+    private record Folder(IvlManifest manifest, HfTokenizer tokenizer, GenerationDefaults generationDefaults) {
+        static Folder read(Path dir, LlamaConfig config) {
+            IvlManifest manifest = IvlManifest.read(dir).orElse(null);
+            GenerationDefaults defaults = GenerationDefaults.load(dir).orElse(null);
+            if (!Files.isRegularFile(dir.resolve(HfTokenizer.FILE_NAME))) {
+                return new Folder(manifest, null, defaults);
+            }
+            HfTokenizer tokenizer = HfTokenizer.load(dir);
+            try {
+                tokenizer.checkCompatible(config.vocabSize());
+            } catch (RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+            return new Folder(manifest, tokenizer, defaults);
+        }
+
+        void close() {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
         }
     }
 
@@ -169,6 +220,50 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     /** @return the parsed {@code config.json} */
     public LlamaConfig config() {
         return config;
+    }
+
+    /** @return the folder the model was loaded from */
+    public Path source() {
+        return source;
+    }
+
+    /**
+     * @return the folder's {@code tokenizer.json} (with its {@code tokenizer_config.json}), loaded with the model
+     *     and closed with it; empty when the folder has none
+     */
+    @Override
+    public Optional<HfTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /** @return the folder's {@code ivl.json}: how the model was trained, if ivl trained it */
+    public Optional<IvlManifest> manifest() {
+        return Optional.ofNullable(manifest);
+    }
+
+    /** @return the scheme {@code ivl.json} records; {@link Scheme#RESIDUAL} for a folder without one */
+    @Override
+    public Scheme scheme() {
+        return manifest == null ? Scheme.RESIDUAL : manifest.scheme();
+    }
+
+    /**
+     * How the model's authors want it decoded, as Hugging Face reads a folder: the sampling settings of
+     * {@code generation_config.json} (greedy unless it sets {@code do_sample}), and its end-of-sequence ids, else
+     * those of {@code config.json}; without the file, greedy. Change what a request needs with
+     * {@link GenerationConfig#toBuilder()}.
+     *
+     * @return the configuration
+     */
+    public GenerationConfig generationConfig() {
+        GenerationConfig.Builder b = GenerationConfig.builder();
+        if (generationDefaults != null) {
+            generationDefaults.applyTo(b);
+        }
+        if (generationDefaults == null || generationDefaults.eosTokenIds().isEmpty()) {
+            config.eosTokenIds().forEach(b::stopTokenIds);
+        }
+        return b.build();
     }
 
     /** @return the options the model was loaded with */
@@ -353,7 +448,8 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     /**
      * Writes the model as a standard Hugging Face {@code LlamaForCausalLM} folder: {@code config.json} and
      * {@code model.safetensors} with the checkpoint's own tensor names (fused projections split back), loadable by
-     * transformers and by {@link #load}.
+     * transformers and by {@link #load}; with the files that travel with the model copied from its folder: the
+     * tokenizer's, {@code generation_config.json} and {@code ivl.json} (a re-saved cascade value model stays one).
      *
      * @param dir the folder, created if needed
      * @param storage FLOAT32 or FLOAT16
@@ -395,6 +491,25 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         } catch (IOException e) {
             throw new IvlException("cannot write " + configFile + ": " + e.getMessage(), e);
         }
+        copyCompanionFiles(dir);
+    }
+
+    /** Files of a model folder that describe the model but are not weights or config.json. */
+    private static final List<String> COMPANION_FILES = List.of(HfTokenizer.FILE_NAME, "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", GenerationDefaults.FILE_NAME, IvlManifest.FILE_NAME);
+
+    private void copyCompanionFiles(Path dir) {
+        for (String name : COMPANION_FILES) {
+            Path from = source.resolve(name);
+            Path to = dir.resolve(name);
+            try {
+                if (Files.isRegularFile(from) && !(Files.exists(to) && Files.isSameFile(from, to))) {
+                    Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new IvlException("cannot copy " + from + " to " + dir + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     private static NDArray rows(NDArray w, long from, long to, DataType storage) {
@@ -412,7 +527,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     }
 
     /**
-     * Frees the weights. Closing again does nothing.
+     * Frees the weights and the tokenizer. Closing again does nothing.
      *
      * @throws IvlException if sessions of this model are still open: close them first
      */
@@ -430,5 +545,8 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         }
         rope.close();
         manager.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
     }
 }

@@ -23,6 +23,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * for calls in flight, and calls after it throw {@link IllegalStateException}.
  */
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
+    /** The file a model folder holds its tokenizer in. */
+    public static final String FILE_NAME = "tokenizer.json";
     /** End-of-sequence and end-of-turn tokens used when no config file names the end token. */
     private static final List<String> KNOWN_EOS =
             List.of("</s>", "<|endoftext|>", "<|end_of_text|>", "<|eot_id|>", "<|im_end|>", "<eos>", "<end_of_turn>");

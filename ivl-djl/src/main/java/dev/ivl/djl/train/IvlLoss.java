@@ -1,5 +1,6 @@
 package dev.ivl.djl.train;
 
+import dev.ivl.core.model.Scheme;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;

@@ -11,6 +11,8 @@ import com.google.gson.JsonParser;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.InvalidParameterException;
 import dev.ivl.core.IvlException;
+import dev.ivl.core.text.Vocabularies;
+import dev.ivl.djl.llama.IvlManifest;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.llama.LoadOptions;
 import dev.ivl.djl.tokenizer.HfTokenizer;
@@ -41,9 +43,7 @@ public final class IvlTrainer {
     static final String CHECKPOINT_DIR = "checkpoint";
     static final String STATE_FILE = "state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
-    static final String IVL_FILE = "ivl.json";
-    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "tokenizer.model", "generation_config.json");
+    static final String IVL_FILE = IvlManifest.FILE_NAME;
 
     private final TrainConfig config;
 
@@ -160,9 +160,8 @@ public final class IvlTrainer {
             }
         }
         params.values().forEach(p -> p.setRequiresGradient(false));
-        value.save(config.out(), DataType.FLOAT32);
-        copyTokenizerFiles(config.valueInit(), config.out());
-        writeIvlJson(data, step);
+        value.save(config.out(), DataType.FLOAT32); // with the tokenizer files of valueInit
+        writeIvlJson(data, step, value.tokenizer().flatMap(Vocabularies::fingerprint).orElse(null));
         return new TrainResult(config.out(), step, lastLoss, data.skipped());
     }
 
@@ -240,7 +239,8 @@ public final class IvlTrainer {
         }
     }
 
-    private void writeIvlJson(TrainingData data, int steps) {
+    /** Writes the {@link IvlManifest} of the trained model, with what else makes the run reproducible. */
+    private void writeIvlJson(TrainingData data, int steps, String vocabulary) {
         JsonObject json = new JsonObject();
         json.addProperty("format", "ivl-value-model");
         json.addProperty("version", 1);
@@ -251,6 +251,9 @@ public final class IvlTrainer {
         json.add("bases", bases);
         json.addProperty("valueInit", config.valueInit().toAbsolutePath().normalize().toString());
         json.addProperty("template", config.template());
+        if (vocabulary != null) {
+            json.addProperty("vocabulary", vocabulary);
+        }
         JsonObject d = new JsonObject();
         d.addProperty("file", config.data().toAbsolutePath().normalize().toString());
         d.addProperty("sha256", data.sha256());
@@ -262,19 +265,6 @@ public final class IvlTrainer {
         json.addProperty("learningRate", config.learningRate());
         json.addProperty("seed", config.seed());
         write(config.out().resolve(IVL_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
-    }
-
-    private static void copyTokenizerFiles(Path from, Path to) {
-        for (String name : TOKENIZER_FILES) {
-            Path source = from.resolve(name);
-            if (Files.exists(source)) {
-                try {
-                    Files.copy(source, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException e) {
-                    throw new IvlException("cannot copy " + source + " to " + to + ": " + e.getMessage(), e);
-                }
-            }
-        }
     }
 
     private static void write(Path file, String text) {

@@ -1,5 +1,6 @@
 package dev.ivl.djl.train;
 
+import dev.ivl.core.model.Scheme;
 import dev.ivl.core.InvalidParameterException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.ivl.djl.train;
 
+import dev.ivl.core.model.Scheme;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

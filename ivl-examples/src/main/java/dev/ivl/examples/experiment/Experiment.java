@@ -19,7 +19,7 @@ import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.train.IvlTrainer;
-import dev.ivl.djl.train.Scheme;
+import dev.ivl.core.model.Scheme;
 import dev.ivl.djl.train.StepReport;
 import dev.ivl.djl.train.TrainConfig;
 import dev.ivl.djl.train.TrainListener;
