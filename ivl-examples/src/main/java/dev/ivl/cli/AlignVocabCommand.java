@@ -1,11 +1,11 @@
 package dev.ivl.cli;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
-import dev.ivl.core.vocab.Normalization;
+import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.vocab.align.Normalization;
 import dev.ivl.core.vocab.TokenMap;
-import dev.ivl.core.vocab.TokenOverlap;
-import dev.ivl.core.vocab.VocabularyAlignment;
+import dev.ivl.core.vocab.align.TokenOverlap;
+import dev.ivl.core.vocab.align.VocabularyAlignment;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.vocab.CorpusTexts;
 import dev.ivl.djl.vocab.VocabularyMapFile;
@@ -71,14 +71,14 @@ final class AlignVocabCommand implements Callable<Integer> {
         Normalization other = selected instanceof Normalization.Paper
                 ? new Normalization.ProbTopK(DEFAULT_TOP_K) : new Normalization.Paper();
         if (evalTexts < 0) {
-            throw new InvalidParameterException("--eval-texts", evalTexts, "must not be negative");
+            throw new IllegalParameterException("--eval-texts", evalTexts, "must not be negative");
         }
         if (maxTexts != null && maxTexts < 1) {
-            throw new InvalidParameterException("--max-texts", maxTexts, "must be at least 1");
+            throw new IllegalParameterException("--max-texts", maxTexts, "must be at least 1");
         }
         int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (threadCount < 1) {
-            throw new InvalidParameterException("--threads", threadCount, "must be at least 1");
+            throw new IllegalParameterException("--threads", threadCount, "must be at least 1");
         }
         int limit = maxTexts == null ? Integer.MAX_VALUE
                 : (int) Math.min(Integer.MAX_VALUE, (long) maxTexts + evalTexts);

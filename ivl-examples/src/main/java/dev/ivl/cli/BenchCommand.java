@@ -1,7 +1,7 @@
 package dev.ivl.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
@@ -93,7 +93,7 @@ final class BenchCommand implements Callable<Integer> {
         int budget = Cli.configureThreads(threads); // before anything starts the engine, which reads it once
         if (ops) {
             if (weights != null || value != null) {
-                throw new InvalidParameterException("--ops", true, "counts on small random models: give no weights");
+                throw new IllegalParameterException("--ops", true, "counts on small random models: give no weights");
             }
             Path work = cache != null ? cache : Path.of(System.getProperty("java.io.tmpdir"), "ivl-op-count");
             OpCount.Result result = OpCount.measure(modelOptions.toLoadOptions(), work);
@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (weights == null) {
-            throw new InvalidParameterException("--model/--random", null, "one is required (or --ops)");
+            throw new IllegalParameterException("--model/--random", null, "one is required (or --ops)");
         }
         DecodeBench.Settings settings = new DecodeBench.Settings(promptTokens, newTokens, repetitions, warmup, seed,
                 redoDisturbed);

@@ -1,6 +1,6 @@
 package dev.ivl.cli;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.text.TextTokenizer;
@@ -24,7 +24,7 @@ final class Cli {
     /**
      * Parses an enum option written in lower case with dashes ({@code value-prefix} for {@code VALUE_PREFIX}).
      *
-     * @throws InvalidParameterException naming the option and the accepted values
+     * @throws IllegalParameterException naming the option and the accepted values
      */
     static <E extends Enum<E>> E enumOption(String option, String value, Class<E> type) {
         for (E e : type.getEnumConstants()) {
@@ -32,7 +32,7 @@ final class Cli {
                 return e;
             }
         }
-        throw new InvalidParameterException(option, value, "must be one of " + Arrays.stream(type.getEnumConstants())
+        throw new IllegalParameterException(option, value, "must be one of " + Arrays.stream(type.getEnumConstants())
                 .map(e -> e.name().replace('_', '-').toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
     }
 
@@ -46,7 +46,7 @@ final class Cli {
      */
     static int configureThreads(Integer threads) {
         if (threads != null && threads < 1) {
-            throw new InvalidParameterException("--threads", threads, "must be >= 1");
+            throw new IllegalParameterException("--threads", threads, "must be >= 1");
         }
         if (threads != null || System.getProperty(THREADS_PROPERTY) == null) {
             System.setProperty(THREADS_PROPERTY, Integer.toString(

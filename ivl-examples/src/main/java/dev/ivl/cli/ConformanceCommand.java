@@ -3,7 +3,7 @@ package dev.ivl.cli;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.sample.GreedySampler;
 import dev.ivl.djl.llama.LlamaModel;
@@ -73,7 +73,7 @@ final class ConformanceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(tolerance >= 0)) {
-            throw new InvalidParameterException("--tolerance", tolerance, "must be >= 0");
+            throw new IllegalParameterException("--tolerance", tolerance, "must be >= 0");
         }
         List<Path> dirs = fixtureDirs();
         List<Outcome> outcomes = new ArrayList<>();

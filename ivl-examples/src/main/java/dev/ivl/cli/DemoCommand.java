@@ -2,7 +2,7 @@ package dev.ivl.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonElement;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.generate.CancellationToken;
@@ -19,7 +19,7 @@ import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.train.data.TrainingData;
-import dev.ivl.djl.weights.StrictJson;
+import dev.ivl.djl.internal.Json;
 import dev.ivl.fixtures.RandomCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -116,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         Stepping mode = Cli.enumOption("--stepping", stepping, Stepping.class);
         if (promptCount < 1) {
-            throw new InvalidParameterException("--prompts", promptCount, "must be >= 1");
+            throw new IllegalParameterException("--prompts", promptCount, "must be >= 1");
         }
         GenerationConfig.Builder greedy = GenerationConfig.builder().greedy().maxNewTokens(maxNewTokens);
         // one thread unless asked for (by option or system property): robust on a loaded machine
@@ -226,7 +226,7 @@ final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(ivlJson)) {
             JsonElement recorded;
             try (Reader reader = Files.newBufferedReader(ivlJson, StandardCharsets.UTF_8)) {
-                recorded = StrictJson.parse(ivlJson, null, reader);
+                recorded = Json.parse(ivlJson, null, reader);
             } catch (IOException e) {
                 throw new ModelFormatException(ivlJson, "cannot be read: " + e, e);
             }
@@ -235,7 +235,7 @@ final class DemoCommand implements Callable<Integer> {
                 String name = template.getAsString();
                 try {
                     return new Format(TrainingData.template(tok, name), "chat template " + name + " (from ivl.json)");
-                } catch (InvalidParameterException e) {
+                } catch (IllegalParameterException e) {
                     throw new ModelFormatException(ivlJson, "field template: " + e.getMessage(), e);
                 }
             }

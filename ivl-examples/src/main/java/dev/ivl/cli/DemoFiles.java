@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
-import dev.ivl.djl.weights.StrictJson;
+import dev.ivl.djl.internal.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -180,7 +180,7 @@ final class DemoFiles {
     }
 
     private static Prompt parse(Path file, int lineNumber, String line) {
-        JsonElement json = StrictJson.parse(file, "line " + lineNumber, new StringReader(line));
+        JsonElement json = Json.parse(file, "line " + lineNumber, new StringReader(line));
         if (!json.isJsonObject()) {
             throw new ModelFormatException(file, "line " + lineNumber + ": not a JSON object");
         }

@@ -1,7 +1,7 @@
 package dev.ivl.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.djl.engine.Diagnosis;
 import dev.ivl.djl.engine.EngineDetector;
 import dev.ivl.djl.engine.EngineFacts;
@@ -45,7 +45,7 @@ final class DoctorCommand implements Callable<Integer> {
     private static Report check(String device) {
         String d = device == null ? null : device.toLowerCase(Locale.ROOT).trim();
         if (d != null && !d.equals("cpu") && !d.equals("gpu") && !d.matches("gpu:\\d+")) {
-            throw new InvalidParameterException("--device", device, "must be cpu, gpu or gpu:<index>");
+            throw new IllegalParameterException("--device", device, "must be cpu, gpu or gpu:<index>");
         }
         EngineFacts facts = EngineDetector.detect();
         Diagnosis verdict = d == null ? Diagnosis.cuda(facts)

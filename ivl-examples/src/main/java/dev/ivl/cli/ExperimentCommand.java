@@ -1,7 +1,7 @@
 package dev.ivl.cli;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.examples.bench.Machine;
 import dev.ivl.examples.experiment.DemoExport;
 import dev.ivl.examples.experiment.Experiment;
@@ -68,7 +68,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (quick && scale != null && !scale.equalsIgnoreCase("quick")) {
-            throw new InvalidParameterException("--quick", "--scale " + scale, "contradicts it: give one of them");
+            throw new IllegalParameterException("--quick", "--scale " + scale, "contradicts it: give one of them");
         }
         ExperimentConfig config = ExperimentConfig.preset(quick ? "quick" : scale == null ? "full" : scale, seed);
         Cli.configureThreads(threads);

@@ -75,6 +75,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "seeds the data order (default: 0)")
     Long seed;
 
+    @Option(names = "--max-steps", paramLabel = "N", defaultValue = "0",
+            description = "stop after N optimizer steps; 0 = every epoch's (default: ${DEFAULT-VALUE})")
+    int maxSteps;
+
     @Option(names = "--checkpoint-every", paramLabel = "N",
             description = "write a resumable checkpoint every N steps, 0 = never (default: 0)")
     Integer checkpointEvery;
@@ -90,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * @return the options as a training configuration; options not given keep {@link TrainConfig}'s defaults
-     * @throws dev.ivl.core.InvalidParameterException naming the first invalid setting
+     * @throws dev.ivl.core.IllegalParameterException naming the first invalid setting
      */
     TrainConfig toConfig() {
         TrainConfig.Builder b = TrainConfig.builder().valueInit(valueInit).bases(bases).data(data).out(out)
@@ -131,6 +135,7 @@ final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             b.seed(seed);
         }
+        b.maxSteps(maxSteps);
         if (checkpointEvery != null) {
             b.checkpointEvery(checkpointEvery);
         }
@@ -144,14 +149,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         TrainConfig config = toConfig();
         Cli.configureThreads(threads);
-        TrainLog log = new TrainLog(config.out(), config.resume());
         TrainResult result;
-        try (TrainProgress progress = new TrainProgress(ProgressBar.onStderr("step"), log)) {
+        try (TrainProgress progress = new TrainProgress(ProgressBar.onStderr("step"))) {
             result = new IvlTrainer(config).train(progress);
         }
         System.out.printf(Locale.ROOT, "trained %d steps, final loss %.4f, %d samples skipped%nmodel: %s%n"
                 + "loss log: %s%n", result.steps(), result.finalLoss(), result.skippedSamples(), result.out(),
-                log.file());
+                result.out().resolve(IvlTrainer.LOG_FILE));
         return 0;
     }
 }

@@ -3,8 +3,8 @@ package dev.ivl.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ivl.core.vocab.Normalization;
-import dev.ivl.core.vocab.VocabularyAlignment;
+import dev.ivl.core.vocab.align.Normalization;
+import dev.ivl.core.vocab.align.VocabularyAlignment;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.vocab.VocabularyMaps;
 import java.io.IOException;

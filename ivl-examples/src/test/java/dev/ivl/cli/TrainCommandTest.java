@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.Scheme;
 import dev.ivl.djl.train.TrainConfig;
 import java.nio.file.Files;
@@ -106,20 +106,20 @@ class TrainCommandTest {
 
     @Test
     void invalidSettingsNameTheParameter() {
-        InvalidParameterException lambda = assertThrows(InvalidParameterException.class,
+        IllegalParameterException lambda = assertThrows(IllegalParameterException.class,
                 () -> config(with("--lambda", "-1")));
         assertEquals("lambda", lambda.parameter());
-        assertEquals("bases", assertThrows(InvalidParameterException.class,
+        assertEquals("bases", assertThrows(IllegalParameterException.class,
                 () -> config("--value-init", "v", "--data", "d", "--out", "o")).parameter());
-        assertEquals("bases", assertThrows(InvalidParameterException.class,
+        assertEquals("bases", assertThrows(IllegalParameterException.class,
                 () -> config(with("--scheme", "causal-lm"))).parameter());
-        assertEquals("--scheme", assertThrows(InvalidParameterException.class,
+        assertEquals("--scheme", assertThrows(IllegalParameterException.class,
                 () -> config(with("--scheme", "cascade_no_text_x"))).parameter());
-        assertEquals("template", assertThrows(InvalidParameterException.class,
+        assertEquals("template", assertThrows(IllegalParameterException.class,
                 () -> config(with("--template", "chatml"))).parameter());
-        assertEquals("batchTokens", assertThrows(InvalidParameterException.class,
+        assertEquals("batchTokens", assertThrows(IllegalParameterException.class,
                 () -> config(with("--max-length", "4096"))).parameter());
-        assertEquals("lambda", assertThrows(InvalidParameterException.class,
+        assertEquals("lambda", assertThrows(IllegalParameterException.class,
                 () -> config(with("--lambda", "NaN"))).parameter());
     }
 

@@ -1,6 +1,7 @@
 package dev.ivl.core.combine;
 
 import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.internal.ConcurrentSteps;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import dev.ivl.core.text.TextTokenizer;

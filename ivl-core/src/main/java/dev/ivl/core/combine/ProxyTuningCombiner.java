@@ -1,7 +1,7 @@
 package dev.ivl.core.combine;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.BaseModel;
 import dev.ivl.core.model.LanguageModel;
 import java.util.List;
@@ -17,7 +17,7 @@ public record ProxyTuningCombiner(float alpha) implements LogitsCombiner {
     /** Validates α. */
     public ProxyTuningCombiner {
         if (!Float.isFinite(alpha)) {
-            throw new InvalidParameterException("alpha", alpha, "must be finite");
+            throw new IllegalParameterException("alpha", alpha, "must be finite");
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.ivl.core.combine;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.BaseModel;
 import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.ValueModel;
@@ -21,10 +21,10 @@ public record ResidualCombiner(float alpha, VocabularyPolicy policy) implements 
     /** Validates the parameters. */
     public ResidualCombiner {
         if (!Float.isFinite(alpha)) {
-            throw new InvalidParameterException("alpha", alpha, "must be finite");
+            throw new IllegalParameterException("alpha", alpha, "must be finite");
         }
         if (policy == null) {
-            throw new InvalidParameterException("policy", null, "must not be null");
+            throw new IllegalParameterException("policy", null, "must not be null");
         }
     }
 

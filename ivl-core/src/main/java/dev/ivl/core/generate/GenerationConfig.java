@@ -1,6 +1,6 @@
 package dev.ivl.core.generate;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.sample.CategoricalSampler;
 import dev.ivl.core.sample.GreedySampler;
 import dev.ivl.core.sample.LogitsProcessor;
@@ -41,6 +41,8 @@ import java.util.OptionalLong;
  * @param processors the user's processors, run after the repetition penalty and before the sampling filters
  * @param sampler a sampler replacing the built-in choice (greedy at temperature 0, categorical otherwise); null for
  *     the built-in one
+ * @param logprobs whether the result reports each generated token's log-probability ({@link TokenLogprob})
+ * @param topLogprobs with {@code logprobs}, how many of each step's most likely tokens to report; in [0, 20]
  */
 public record GenerationConfig(
         int maxNewTokens,
@@ -54,42 +56,50 @@ public record GenerationConfig(
         OptionalLong seed,
         boolean ignoreEos,
         List<LogitsProcessor> processors,
-        Sampler sampler) {
+        Sampler sampler,
+        boolean logprobs,
+        int topLogprobs) {
 
     /** Validates every parameter; the exception names the first invalid one and its value. */
     public GenerationConfig {
         if (maxNewTokens < 1) {
-            throw new InvalidParameterException("maxNewTokens", maxNewTokens, "must be >= 1");
+            throw new IllegalParameterException("maxNewTokens", maxNewTokens, "must be >= 1");
         }
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
-            throw new InvalidParameterException("temperature", temperature, "must be a finite number >= 0");
+            throw new IllegalParameterException("temperature", temperature, "must be a finite number >= 0");
         }
         if (topK < 0) {
-            throw new InvalidParameterException("topK", topK, "must be >= 0");
+            throw new IllegalParameterException("topK", topK, "must be >= 0");
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new InvalidParameterException("topP", topP, "must be in (0, 1]");
+            throw new IllegalParameterException("topP", topP, "must be in (0, 1]");
         }
         if (!(minP >= 0 && minP < 1)) {
-            throw new InvalidParameterException("minP", minP, "must be in [0, 1)");
+            throw new IllegalParameterException("minP", minP, "must be in [0, 1)");
         }
         if (!(repetitionPenalty > 0) || Float.isInfinite(repetitionPenalty)) {
-            throw new InvalidParameterException("repetitionPenalty", repetitionPenalty, "must be a finite number > 0");
+            throw new IllegalParameterException("repetitionPenalty", repetitionPenalty, "must be a finite number > 0");
         }
         stopTokenIds = List.copyOf(Objects.requireNonNull(stopTokenIds, "stopTokenIds"));
         for (int id : stopTokenIds) {
             if (id < 0) {
-                throw new InvalidParameterException("stopTokenIds", stopTokenIds, "must not contain negative ids");
+                throw new IllegalParameterException("stopTokenIds", stopTokenIds, "must not contain negative ids");
             }
         }
         stopStrings = List.copyOf(Objects.requireNonNull(stopStrings, "stopStrings"));
         for (String s : stopStrings) {
             if (s.isEmpty()) {
-                throw new InvalidParameterException("stopStrings", "\"\"", "must not contain an empty string");
+                throw new IllegalParameterException("stopStrings", "\"\"", "must not contain an empty string");
             }
         }
         Objects.requireNonNull(seed, "seed");
         processors = List.copyOf(Objects.requireNonNull(processors, "processors"));
+        if (topLogprobs < 0 || topLogprobs > 20) {
+            throw new IllegalParameterException("topLogprobs", topLogprobs, "must be in [0, 20]");
+        }
+        if (topLogprobs > 0 && !logprobs) {
+            throw new IllegalParameterException("topLogprobs", topLogprobs, "needs logprobs");
+        }
     }
 
     /** @return a builder with the defaults */
@@ -112,6 +122,8 @@ public record GenerationConfig(
         b.ignoreEos = ignoreEos;
         b.processors = new ArrayList<>(processors);
         b.sampler = sampler;
+        b.logprobs = logprobs;
+        b.topLogprobs = topLogprobs;
         return b;
     }
 
@@ -171,6 +183,8 @@ public record GenerationConfig(
         private boolean ignoreEos;
         private List<LogitsProcessor> processors = new ArrayList<>();
         private Sampler sampler;
+        private boolean logprobs;
+        private int topLogprobs;
 
         private Builder() {}
 
@@ -265,12 +279,24 @@ public record GenerationConfig(
         }
 
         /**
+         * Reports each generated token's log-probability and its step's {@code top} most likely tokens.
+         *
+         * @param top how many alternatives per step, in [0, 20]
+         * @return this
+         */
+        public Builder logprobs(int top) {
+            logprobs = true;
+            topLogprobs = top;
+            return this;
+        }
+
+        /**
          * @return the validated configuration
-         * @throws InvalidParameterException naming the first invalid parameter and its value
+         * @throws IllegalParameterException naming the first invalid parameter and its value
          */
         public GenerationConfig build() {
             return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, stopTokenIds,
-                    stopStrings, seed, ignoreEos, processors, sampler);
+                    stopStrings, seed, ignoreEos, processors, sampler, logprobs, topLogprobs);
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.ivl.core.generate;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import dev.ivl.core.sample.LogitsProcessor;
@@ -10,6 +10,7 @@ import dev.ivl.core.sample.TokenHistory;
 import dev.ivl.core.text.IncrementalDecoder;
 import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.core.text.Vocabularies;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
@@ -99,7 +100,7 @@ public final class Generator {
      * @param cancellation lets another thread end the generation
      * @return the result
      * @throws InvalidInputException for an empty or too long prompt or an id out of range
-     * @throws InvalidParameterException for stop strings without a tokenizer
+     * @throws IllegalParameterException for stop strings without a tokenizer
      */
     public GenerationResult generate(
             int[] prompt, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
@@ -171,6 +172,7 @@ public final class Generator {
         StopStringMatcher stops = new StopStringMatcher(config.stopStrings());
         StringBuilder text = tokenizer == null ? null : new StringBuilder();
 
+        List<TokenLogprob> logprobs = new ArrayList<>();
         int[] tokens = new int[Math.min(config.maxNewTokens(), 256)]; // grown as needed: the limit may be huge
         double[] tokenMillis = new double[tokens.length];
         int count = 0;
@@ -185,6 +187,7 @@ public final class Generator {
                 finish = FinishReason.CANCELLED;
                 break;
             }
+            float[] modelLogits = config.logprobs() ? logits.clone() : null;
             for (LogitsProcessor p : processors) {
                 p.process(logits, history);
             }
@@ -200,6 +203,9 @@ public final class Generator {
             tokens[count] = token;
             long now = System.nanoTime();
             tokenMillis[count++] = (now - last) / 1e6;
+            if (modelLogits != null) {
+                logprobs.add(TokenLogprob.of(modelLogits, token, config.topLogprobs()));
+            }
             history.add(token);
             listener.onToken(token);
             if (stopTokens.get(token)) {
@@ -233,12 +239,13 @@ public final class Generator {
             }
         }
         return new GenerationResult(Arrays.copyOf(tokens, count), text == null ? null : text.toString(), finish,
-                new Usage(prompt.length, count), new Timings(prefillMillis, Arrays.copyOf(tokenMillis, count)), seed);
+                new Usage(prompt.length, count), new Timings(prefillMillis, Arrays.copyOf(tokenMillis, count)), seed,
+                logprobs);
     }
 
     private void checkRequest(int[] prompt, GenerationConfig config) {
         if (!config.stopStrings().isEmpty() && tokenizer == null) {
-            throw new InvalidParameterException("stopStrings", config.stopStrings(), "need a tokenizer");
+            throw new IllegalParameterException("stopStrings", config.stopStrings(), "need a tokenizer");
         }
         if (prompt.length == 0) {
             throw new InvalidInputException("prompt is empty: give at least one token (e.g. the BOS token)");

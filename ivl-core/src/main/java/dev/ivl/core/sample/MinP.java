@@ -1,6 +1,6 @@
 package dev.ivl.core.sample;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 
 /**
  * Min-p filtering: drops every token whose probability is below {@code minP × p_max}. Since
@@ -13,7 +13,7 @@ public record MinP(float minP) implements LogitsProcessor {
     /** Validates min-p. */
     public MinP {
         if (!(minP > 0 && minP < 1)) {
-            throw new InvalidParameterException("minP", minP, "must be in (0, 1)");
+            throw new IllegalParameterException("minP", minP, "must be in (0, 1)");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.ivl.core.sample;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 
 /**
  * The Hugging Face repetition penalty: for every distinct token already in the prompt or output, a positive logit
@@ -12,7 +12,7 @@ public record RepetitionPenalty(float penalty) implements LogitsProcessor {
     /** Validates θ. */
     public RepetitionPenalty {
         if (!(penalty > 0) || Float.isInfinite(penalty)) {
-            throw new InvalidParameterException("repetitionPenalty", penalty, "must be a finite number > 0");
+            throw new IllegalParameterException("repetitionPenalty", penalty, "must be a finite number > 0");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.ivl.core.sample;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 
 /**
  * Divides every logit by the temperature: {@code z / T}.
@@ -11,7 +11,7 @@ public record Temperature(float temperature) implements LogitsProcessor {
     /** Validates T. */
     public Temperature {
         if (!(temperature > 0) || Float.isInfinite(temperature)) {
-            throw new InvalidParameterException("temperature", temperature, "must be a finite number > 0");
+            throw new IllegalParameterException("temperature", temperature, "must be a finite number > 0");
         }
     }
 

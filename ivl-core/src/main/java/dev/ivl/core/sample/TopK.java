@@ -1,6 +1,6 @@
 package dev.ivl.core.sample;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 
 /**
@@ -13,7 +13,7 @@ public record TopK(int k) implements LogitsProcessor {
     /** Validates k. */
     public TopK {
         if (k < 1) {
-            throw new InvalidParameterException("topK", k, "must be >= 1");
+            throw new IllegalParameterException("topK", k, "must be >= 1");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.ivl.core.sample;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 
 /**
@@ -22,7 +22,7 @@ public record TopP(float p) implements LogitsProcessor {
     /** Validates p. */
     public TopP {
         if (!(p > 0 && p <= 1)) {
-            throw new InvalidParameterException("topP", p, "must be in (0, 1]");
+            throw new IllegalParameterException("topP", p, "must be in (0, 1]");
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.ivl.core.vocab;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.BaseModel;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
@@ -141,7 +141,7 @@ public final class CrossVocabularyModel implements LanguageModel {
          */
         public Builder alpha(float value) {
             if (!Float.isFinite(value)) {
-                throw new InvalidParameterException("alpha", value, "must be finite");
+                throw new IllegalParameterException("alpha", value, "must be finite");
             }
             this.alpha = value;
             return this;

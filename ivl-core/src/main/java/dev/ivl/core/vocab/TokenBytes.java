@@ -84,18 +84,18 @@ public final class TokenBytes {
         return normalized[id].clone();
     }
 
-    /** @return the token's bytes, not copied: callers must not modify them */
-    byte[] bytesView(int id) {
+    /** @return the token's bytes, not copied (for the aligner): callers must not modify them */
+    public byte[] bytesView(int id) {
         return full[id];
     }
 
     /** @return the token's normalised bytes, not copied: callers must not modify them */
-    byte[] normalizedView(int id) {
+    public byte[] normalizedView(int id) {
         return normalized[id];
     }
 
     /** @return whether the token is a {@code <0xHH>} byte-fallback token */
-    boolean isByteFallback(int id) {
+    public boolean isByteFallback(int id) {
         return byteFallback[id];
     }
 

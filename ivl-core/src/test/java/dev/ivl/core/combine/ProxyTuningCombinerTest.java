@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.fakes.FakeModel;
 import dev.ivl.core.model.Session;
 import java.util.SplittableRandom;
@@ -53,7 +53,7 @@ class ProxyTuningCombinerTest {
 
     @Test
     void rejectsNonFiniteAlpha() {
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> new ProxyTuningCombiner(Float.NaN));
         assertEquals("alpha", e.parameter());
         assertTrue(e.getMessage().contains("NaN"), e.getMessage());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.fakes.FakeModel;
 import dev.ivl.core.model.Session;
 import java.util.SplittableRandom;
@@ -93,12 +93,12 @@ class ResidualCombinerTest {
     @Test
     void rejectsNonFiniteAlphaAndMissingPolicy() {
         for (float alpha : new float[] {Float.NaN, Float.POSITIVE_INFINITY, NEG_INF}) {
-            InvalidParameterException e = assertThrows(InvalidParameterException.class,
+            IllegalParameterException e = assertThrows(IllegalParameterException.class,
                     () -> ResidualCombiner.withAlpha(alpha));
             assertEquals("alpha", e.parameter());
             assertTrue(e.getMessage().contains(Float.toString(alpha)), e.getMessage());
         }
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> new ResidualCombiner(1f, null));
         assertEquals("policy", e.parameter());
     }

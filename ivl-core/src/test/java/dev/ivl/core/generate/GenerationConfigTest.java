@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.sample.CategoricalSampler;
 import dev.ivl.core.sample.GreedySampler;
 import dev.ivl.core.sample.LogitsProcessor;
@@ -63,7 +63,7 @@ class GenerationConfigTest {
     void rejectsInvalidValuesNamingParameterAndValue(String parameter, String value,
             UnaryOperator<GenerationConfig.Builder> set) {
         GenerationConfig.Builder builder = set.apply(GenerationConfig.builder());
-        InvalidParameterException e = assertThrows(InvalidParameterException.class, builder::build);
+        IllegalParameterException e = assertThrows(IllegalParameterException.class, builder::build);
         assertEquals(parameter, e.parameter());
         assertTrue(e.getMessage().startsWith(parameter + " "), e.getMessage());
         assertTrue(e.getMessage().contains(value), () -> e.getMessage() + " does not name " + value);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.fakes.ByteTokenizer;
 import dev.ivl.core.fakes.FakeModel;
@@ -289,7 +289,7 @@ class GeneratorTest {
         assertEquals("prompt token 1 is 10, outside the vocabulary [0, 10)", outOfRange.getMessage());
         assertThrows(InvalidInputException.class,
                 () -> generator.generate(new int[] {-1}, config, TokenListener.NONE, new CancellationToken()));
-        InvalidParameterException stops = assertThrows(InvalidParameterException.class,
+        IllegalParameterException stops = assertThrows(IllegalParameterException.class,
                 () -> generator.generate(new int[] {1}, greedy(3).stopStrings("x").build(), TokenListener.NONE,
                         new CancellationToken()));
         assertEquals("stopStrings", stops.parameter());
@@ -447,6 +447,27 @@ class GeneratorTest {
         assertEquals(FinishReason.CONTEXT_FULL, r.finishReason());
         assertEquals(600, r.tokens().length, "the context holds the prompt and 599 fed tokens; the last is not fed");
         assertEquals(600, r.timings().tokenMillis().length);
+    }
+
+    @Test
+    void logprobsAreTheModelsDistributionWithTheTopAlternatives() {
+        // z = {ln 1, ln 2, ln 3, ln 4} − 7: p = {0.1, 0.2, 0.3, 0.4} whatever the shift
+        float[] z = {(float) Math.log(1) - 7, (float) Math.log(2) - 7, (float) Math.log(3) - 7, (float) Math.log(4) - 7};
+        GenerationConfig config = greedy(2).repetitionPenalty(5f).logprobs(3).build();
+        GenerationResult r = new Generator(FakeModel.constant(z)).generate(new int[] {0}, config, TokenListener.NONE,
+                new CancellationToken());
+        assertEquals(2, r.logprobs().size());
+        TokenLogprob first = r.logprobs().get(0);
+        assertEquals(3, first.token());
+        assertEquals(Math.log(0.4), first.logprob(), 1e-6, "the model's, before the penalty changed the logits");
+        assertEquals(List.of(3, 2, 1), first.top().stream().map(TokenLogprob.Alternative::token).toList());
+        assertEquals(Math.log(0.2), first.top().get(2).logprob(), 1e-6);
+        TokenLogprob second = r.logprobs().get(1); // the penalty on token 3 made 2 win
+        assertEquals(2, second.token());
+        assertEquals(Math.log(0.3), second.logprob(), 1e-6);
+        assertEquals(List.of(), new Generator(FakeModel.constant(z)).generate(new int[] {0}, greedy(2).build(),
+                TokenListener.NONE, new CancellationToken()).logprobs(), "only on request");
+        assertThrows(IllegalParameterException.class, () -> greedy(1).logprobs(21).build());
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +59,7 @@ class MinPTest {
     @Test
     void rejectsValuesOutsideTheOpenUnitInterval() {
         for (float bad : new float[] {0f, 1f, -0.1f, Float.NaN}) {
-            InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> new MinP(bad));
+            IllegalParameterException e = assertThrows(IllegalParameterException.class, () -> new MinP(bad));
             assertEquals("minP", e.parameter());
             assertEquals("minP must be in (0, 1), got " + bad, e.getMessage());
         }

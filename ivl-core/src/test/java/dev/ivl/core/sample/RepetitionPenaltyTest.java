@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import org.junit.jupiter.api.Test;
 
 class RepetitionPenaltyTest {
@@ -39,7 +39,7 @@ class RepetitionPenaltyTest {
     @Test
     void rejectsPenaltiesThatAreNotFinitePositive() {
         for (float bad : new float[] {0f, -1.2f, Float.NaN, Float.POSITIVE_INFINITY}) {
-            InvalidParameterException e = assertThrows(InvalidParameterException.class,
+            IllegalParameterException e = assertThrows(IllegalParameterException.class,
                     () -> new RepetitionPenalty(bad));
             assertEquals("repetitionPenalty", e.parameter());
             assertEquals("repetitionPenalty must be a finite number > 0, got " + bad, e.getMessage());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import org.junit.jupiter.api.Test;
 
 class TemperatureTest {
@@ -29,7 +29,7 @@ class TemperatureTest {
     @Test
     void rejectsTemperaturesThatAreNotFinitePositive() {
         for (float bad : new float[] {0f, -0.5f, Float.NaN, Float.POSITIVE_INFINITY}) {
-            InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> new Temperature(bad));
+            IllegalParameterException e = assertThrows(IllegalParameterException.class, () -> new Temperature(bad));
             assertEquals("temperature", e.parameter());
             assertEquals("temperature must be a finite number > 0, got " + bad, e.getMessage());
         }

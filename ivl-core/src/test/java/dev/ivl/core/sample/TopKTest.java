@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class TopKTest {
 
     @Test
     void rejectsKBelowOne() {
-        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> new TopK(0));
+        IllegalParameterException e = assertThrows(IllegalParameterException.class, () -> new TopK(0));
         assertEquals("topK", e.parameter());
         assertEquals("topK must be >= 1, got 0", e.getMessage());
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.SplittableRandom;
@@ -136,7 +136,7 @@ class TopPTest {
     @Test
     void rejectsPOutsideTheHalfOpenUnitInterval() {
         for (float bad : new float[] {0f, -0.5f, 1.0001f, Float.NaN}) {
-            InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> new TopP(bad));
+            IllegalParameterException e = assertThrows(IllegalParameterException.class, () -> new TopP(bad));
             assertEquals("topP", e.parameter());
             assertEquals("topP must be in (0, 1], got " + bad, e.getMessage());
         }

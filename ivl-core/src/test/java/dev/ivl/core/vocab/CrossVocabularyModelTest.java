@@ -1,5 +1,7 @@
 package dev.ivl.core.vocab;
 
+import dev.ivl.core.vocab.align.Normalization;
+import dev.ivl.core.vocab.align.VocabularyAligner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -117,25 +115,5 @@ class TokenMapTest {
                 () -> map.multiply(new float[3], new float[4]));
         assertTrue(e.getMessage().contains("needs 4"), e.getMessage());
         assertThrows(InvalidInputException.class, () -> map.multiplyTransposed(new float[4], new float[2]));
-    }
-
-    @Test
-    void pairCounterMatchesAHashMapAcrossGrowthAndMerging() {
-        SplittableRandom r = new SplittableRandom(11);
-        Map<Long, Integer> want = new HashMap<>();
-        PairCounter a = new PairCounter();
-        PairCounter b = new PairCounter();
-        for (int i = 0; i < 30_000; i++) {
-            int row = r.nextInt(300);
-            int col = r.nextInt(70_000);
-            int amount = 1 + r.nextInt(3);
-            (i % 2 == 0 ? a : b).add(row, col, amount);
-            want.merge((long) row << 32 | col, amount, Integer::sum);
-        }
-        a.addAll(b);
-        PairCounts counts = a.toCounts(300, 70_000);
-        assertEquals(want.size(), counts.entries());
-        want.forEach((key, count) -> assertEquals(count, counts.count((int) (key >>> 32), (int) (long) key)));
-        assertEquals(want.values().stream().mapToLong(Integer::longValue).sum(), counts.total());
     }
 }

@@ -24,7 +24,7 @@ import java.util.OptionalInt;
  * Longest match is not stable as text grows ({@code ▁hel} + {@code lo} becomes {@code ▁hello}), which is what
  * re-synchronisation has to handle.
  */
-final class ToyTokenizer implements TextTokenizer {
+public final class ToyTokenizer implements TextTokenizer {
     private final boolean sentencepiece;
     private final char marker;
     private final List<String> strings = new ArrayList<>();
@@ -59,17 +59,17 @@ final class ToyTokenizer implements TextTokenizer {
     }
 
     /** A sentencepiece-style tokenizer with marker {@code ▁}; pieces are written with plain spaces. */
-    static ToyTokenizer sentencepiece(String... pieces) {
+    public static ToyTokenizer sentencepiece(String... pieces) {
         return new ToyTokenizer(true, '▁', List.of(pieces));
     }
 
     /** A sentencepiece-style tokenizer with another marker character. */
-    static ToyTokenizer sentencepiece(char marker, String... pieces) {
+    public static ToyTokenizer sentencepiece(char marker, String... pieces) {
         return new ToyTokenizer(true, marker, List.of(pieces));
     }
 
     /** A byte-level tokenizer; pieces are written with plain spaces. */
-    static ToyTokenizer byteLevel(String... pieces) {
+    public static ToyTokenizer byteLevel(String... pieces) {
         return new ToyTokenizer(false, 'Ġ', List.of(pieces));
     }
 
@@ -83,7 +83,7 @@ final class ToyTokenizer implements TextTokenizer {
     }
 
     /** @return the id of a token string */
-    int id(String tokenString) {
+    public int id(String tokenString) {
         Integer id = ids.get(tokenString);
         if (id == null) {
             throw new IllegalArgumentException("no token " + tokenString);

@@ -1,7 +1,7 @@
 package dev.ivl.djl.llama;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.Session;
@@ -61,7 +61,7 @@ public final class CascadeModel implements LanguageModel {
                             + " scheme needs one vocabulary");
                 });
         if (!Float.isFinite(alpha)) {
-            throw new InvalidParameterException("alpha", alpha, "must be finite");
+            throw new IllegalParameterException("alpha", alpha, "must be finite");
         }
         this.base = base;
         this.value = value;

@@ -1,6 +1,7 @@
 package dev.ivl.djl.llama;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.djl.internal.Json;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.generate.GenerationConfig;
 import java.nio.file.Files;
@@ -31,30 +32,30 @@ public record GenerationDefaults(List<Integer> eosTokenIds, Float temperature, F
     /**
      * Validates every field.
      *
-     * @throws InvalidParameterException naming the generation_config.json field that is invalid
+     * @throws IllegalParameterException naming the generation_config.json field that is invalid
      */
     public GenerationDefaults {
         eosTokenIds = List.copyOf(Objects.requireNonNull(eosTokenIds, "eosTokenIds"));
         for (int id : eosTokenIds) {
             if (id < 0) {
-                throw new InvalidParameterException("eos_token_id", eosTokenIds, "must not contain negative ids");
+                throw new IllegalParameterException("eos_token_id", eosTokenIds, "must not contain negative ids");
             }
         }
         if (temperature != null && !(temperature >= 0 && Float.isFinite(temperature))) {
-            throw new InvalidParameterException("temperature", temperature, "must be a finite number >= 0");
+            throw new IllegalParameterException("temperature", temperature, "must be a finite number >= 0");
         }
         if (topP != null && !(topP > 0 && topP <= 1)) {
-            throw new InvalidParameterException("top_p", topP, "must be in (0, 1]");
+            throw new IllegalParameterException("top_p", topP, "must be in (0, 1]");
         }
         if (topK != null && topK < 0) {
-            throw new InvalidParameterException("top_k", topK, "must be >= 0");
+            throw new IllegalParameterException("top_k", topK, "must be >= 0");
         }
         if (repetitionPenalty != null && !(repetitionPenalty > 0 && Float.isFinite(repetitionPenalty))) {
-            throw new InvalidParameterException("repetition_penalty", repetitionPenalty,
+            throw new IllegalParameterException("repetition_penalty", repetitionPenalty,
                     "must be a finite number > 0");
         }
         if (bosTokenId != null && bosTokenId < 0) {
-            throw new InvalidParameterException("bos_token_id", bosTokenId, "must be >= 0");
+            throw new IllegalParameterException("bos_token_id", bosTokenId, "must be >= 0");
         }
     }
 
@@ -70,7 +71,7 @@ public record GenerationDefaults(List<Integer> eosTokenIds, Float temperature, F
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        return Optional.of(parse(LlamaConfig.Fields.readFile(file), file));
+        return Optional.of(parse(Json.readFile(file), file));
     }
 
     /**
@@ -83,7 +84,7 @@ public record GenerationDefaults(List<Integer> eosTokenIds, Float temperature, F
      *     an invalid value
      */
     public static GenerationDefaults parse(String json, Path sourceForMessages) {
-        LlamaConfig.Fields f = new LlamaConfig.Fields(LlamaConfig.Fields.parseObject(json, sourceForMessages),
+        Json.Fields f = new Json.Fields(Json.parseObject(json, sourceForMessages),
                 sourceForMessages, "");
         List<Integer> bos = f.tokenIds("bos_token_id");
         if (bos.size() > 1) {
@@ -102,7 +103,7 @@ public record GenerationDefaults(List<Integer> eosTokenIds, Float temperature, F
                     f.optionalInt("top_k"),
                     toFloat(penalty),
                     bos.isEmpty() ? null : bos.get(0));
-        } catch (InvalidParameterException e) {
+        } catch (IllegalParameterException e) {
             throw new ModelFormatException(sourceForMessages, e.getMessage(), e);
         }
         if (sample) {

@@ -1,5 +1,6 @@
 package dev.ivl.djl.llama;
 
+import dev.ivl.djl.internal.Json;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.model.Scheme;
 import java.nio.file.Files;
@@ -40,8 +41,8 @@ public record IvlManifest(Scheme scheme, String template, String vocabulary, Lis
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        String text = LlamaConfig.Fields.readFile(file);
-        LlamaConfig.Fields f = new LlamaConfig.Fields(LlamaConfig.Fields.parseObject(text, file), file, "");
+        String text = Json.readFile(file);
+        Json.Fields f = new Json.Fields(Json.parseObject(text, file), file, "");
         String label = f.optionalString("scheme");
         if (label == null) {
             throw new ModelFormatException(file, "has no field scheme (residual, cascade, cascade-no-text or"

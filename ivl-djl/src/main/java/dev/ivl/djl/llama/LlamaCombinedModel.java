@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.combine.CombinedModel;
-import dev.ivl.core.combine.ConcurrentSteps;
+import dev.ivl.core.internal.ConcurrentSteps;
 import dev.ivl.core.combine.LogitsCombiner;
 import dev.ivl.core.combine.ProxyTuningCombiner;
 import dev.ivl.core.combine.ResidualCombiner;
@@ -96,7 +96,7 @@ public final class LlamaCombinedModel implements LanguageModel {
      */
     public LlamaCombinedModel withThreads(int value) {
         if (value < 1) {
-            throw new InvalidParameterException("threads", value, "must be >= 1");
+            throw new IllegalParameterException("threads", value, "must be >= 1");
         }
         return new LlamaCombinedModel(combined, parts, value);
     }

@@ -6,17 +6,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
-import dev.ivl.djl.weights.StrictJson;
-import java.io.IOException;
-import java.io.StringReader;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.ivl.djl.internal.Json;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -75,7 +68,7 @@ public record LlamaConfig(
     /**
      * Validates every field.
      *
-     * @throws InvalidParameterException naming the config.json field that is invalid
+     * @throws IllegalParameterException naming the config.json field that is invalid
      */
     public LlamaConfig {
         positive("vocab_size", vocabSize);
@@ -85,27 +78,27 @@ public record LlamaConfig(
         positive("num_attention_heads", numAttentionHeads);
         positive("num_key_value_heads", numKeyValueHeads);
         if (numAttentionHeads % numKeyValueHeads != 0) {
-            throw new InvalidParameterException("num_key_value_heads", numKeyValueHeads,
+            throw new IllegalParameterException("num_key_value_heads", numKeyValueHeads,
                     "must divide num_attention_heads (" + numAttentionHeads + ")");
         }
         positive("head_dim", headDim);
         if (headDim % 2 != 0) {
-            throw new InvalidParameterException("head_dim", headDim, "must be even (rotary embeddings rotate pairs)");
+            throw new IllegalParameterException("head_dim", headDim, "must be even (rotary embeddings rotate pairs)");
         }
         if (!(rmsNormEps > 0) || Double.isInfinite(rmsNormEps)) {
-            throw new InvalidParameterException("rms_norm_eps", rmsNormEps, "must be a finite number > 0");
+            throw new IllegalParameterException("rms_norm_eps", rmsNormEps, "must be a finite number > 0");
         }
         if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
-            throw new InvalidParameterException("rope_theta", ropeTheta, "must be a finite number > 0");
+            throw new IllegalParameterException("rope_theta", ropeTheta, "must be a finite number > 0");
         }
         positive("max_position_embeddings", maxPositionEmbeddings);
         if (bosTokenId < -1) {
-            throw new InvalidParameterException("bos_token_id", bosTokenId, "must be >= 0 (or -1 for none)");
+            throw new IllegalParameterException("bos_token_id", bosTokenId, "must be >= 0 (or -1 for none)");
         }
         eosTokenIds = List.copyOf(Objects.requireNonNull(eosTokenIds, "eosTokenIds"));
         for (int id : eosTokenIds) {
             if (id < 0) {
-                throw new InvalidParameterException("eos_token_id", eosTokenIds, "must not contain negative ids");
+                throw new IllegalParameterException("eos_token_id", eosTokenIds, "must not contain negative ids");
             }
         }
     }
@@ -145,7 +138,7 @@ public record LlamaConfig(
      */
     public static LlamaConfig load(Path modelDir) {
         Path file = modelDir.resolve(FILE_NAME);
-        return parse(Fields.readFile(file), file);
+        return parse(Json.readFile(file), file);
     }
 
     /**
@@ -162,7 +155,7 @@ public record LlamaConfig(
      */
     public static LlamaConfig parse(String json, Path sourceForMessages) {
         Path source = sourceForMessages;
-        Fields f = new Fields(Fields.parseObject(json, source), source, "");
+        Json.Fields f = new Json.Fields(Json.parseObject(json, source), source, "");
         checkArchitecture(f, source);
         if (Boolean.TRUE.equals(f.optionalBoolean("attention_bias"))) {
             throw new ModelFormatException(source, "attention_bias is true: biased attention projections are not"
@@ -192,15 +185,15 @@ public record LlamaConfig(
 
         // rope_theta and the rescaling: top level (transformers 4) or in rope_parameters (transformers 5)
         JsonObject ropeParameters = f.optionalObject("rope_parameters");
-        Fields rope = ropeParameters == null ? null : new Fields(ropeParameters, source, "rope_parameters.");
+        Json.Fields rope = ropeParameters == null ? null : new Json.Fields(ropeParameters, source, "rope_parameters.");
         Double theta = f.optionalDouble("rope_theta");
         if (theta == null && rope != null) {
             theta = rope.optionalDouble("rope_theta");
         }
         JsonObject scalingObject = f.optionalObject("rope_scaling");
         RopeScaling scaling = scalingObject != null
-                ? ropeScaling(new Fields(scalingObject, source, "rope_scaling."), maxPos)
-                : rope != null ? ropeScaling(rope, maxPos) : null;
+                ? RopeScaling.parse(new Json.Fields(scalingObject, source, "rope_scaling."), maxPos)
+                : rope != null ? RopeScaling.parse(rope, maxPos) : null;
 
         List<Integer> bos = f.tokenIds("bos_token_id");
         if (bos.size() > 1) {
@@ -229,7 +222,7 @@ public record LlamaConfig(
                     bos.isEmpty() ? -1 : bos.get(0),
                     f.tokenIds("eos_token_id"),
                     dtype);
-        } catch (InvalidParameterException e) {
+        } catch (IllegalParameterException e) {
             throw new ModelFormatException(source, e.getMessage(), e);
         }
     }
@@ -256,7 +249,7 @@ public record LlamaConfig(
         fields.put("head_dim", new JsonPrimitive(headDim));
         fields.put("rms_norm_eps", new JsonPrimitive(rmsNormEps));
         fields.put("rope_theta", new JsonPrimitive(ropeTheta));
-        fields.put("rope_scaling", ropeScaling == null ? JsonNull.INSTANCE : ropeScalingJson(ropeScaling));
+        fields.put("rope_scaling", ropeScaling == null ? JsonNull.INSTANCE : ropeScaling.toJson());
         fields.put("max_position_embeddings", new JsonPrimitive(maxPositionEmbeddings));
         fields.put("tie_word_embeddings", new JsonPrimitive(tieWordEmbeddings));
         fields.put("bos_token_id", bosTokenId < 0 ? JsonNull.INSTANCE : new JsonPrimitive(bosTokenId));
@@ -281,11 +274,11 @@ public record LlamaConfig(
 
     private static void positive(String field, int value) {
         if (value <= 0) {
-            throw new InvalidParameterException(field, value, "must be > 0");
+            throw new IllegalParameterException(field, value, "must be > 0");
         }
     }
 
-    private static void checkArchitecture(Fields f, Path source) {
+    private static void checkArchitecture(Json.Fields f, Path source) {
         List<String> architectures = f.optionalStrings("architectures");
         if (architectures != null) {
             if (!architectures.contains(ARCHITECTURE)) {
@@ -301,226 +294,4 @@ public record LlamaConfig(
         }
     }
 
-    /** @return the rescaling described by {@code f}, or null for type "default" */
-    private static RopeScaling ropeScaling(Fields f, int maxPositionEmbeddings) {
-        String type = f.optionalString("rope_type");
-        if (type == null) {
-            type = f.optionalString("type");
-        }
-        if (type == null) {
-            throw new ModelFormatException(f.source, f.prefix + "rope_type is missing");
-        }
-        if (type.equals("default")) {
-            return null;
-        }
-        if (!RopeScaling.TYPES.contains(type)) {
-            throw new ModelFormatException(f.source, f.prefix + "rope_type '" + type + "' is not supported (only"
-                    + " default, linear, dynamic, llama3)");
-        }
-        boolean llama3 = type.equals("llama3");
-        Double factor = f.optionalDouble("factor");
-        if (factor == null) {
-            throw new ModelFormatException(f.source, "missing required field " + f.prefix + "factor");
-        }
-        Integer original = llama3 ? (Integer) f.requiredInt("original_max_position_embeddings")
-                : f.optionalInt("original_max_position_embeddings");
-        try {
-            return new RopeScaling(type, factor,
-                    llama3 ? f.requiredDouble("low_freq_factor") : 0,
-                    llama3 ? f.requiredDouble("high_freq_factor") : 0,
-                    original == null ? maxPositionEmbeddings : original);
-        } catch (InvalidParameterException e) {
-            throw new ModelFormatException(f.source, e.getMessage(), e);
-        }
-    }
-
-    private static JsonObject ropeScalingJson(RopeScaling scaling) {
-        JsonObject json = new JsonObject();
-        json.addProperty("rope_type", scaling.type());
-        json.addProperty("factor", scaling.factor());
-        if (scaling.type().equals("llama3")) {
-            json.addProperty("low_freq_factor", scaling.lowFreqFactor());
-            json.addProperty("high_freq_factor", scaling.highFreqFactor());
-        }
-        if (scaling.type().equals("llama3") || scaling.type().equals("dynamic")) {
-            json.addProperty("original_max_position_embeddings", scaling.originalMaxPositionEmbeddings());
-        }
-        return json;
-    }
-
-    /**
-     * Typed access to the fields of a Hugging Face JSON configuration object, with errors naming the file and the
-     * field. Absent fields and JSON nulls read alike.
-     */
-    static final class Fields {
-        final JsonObject object;
-        final Path source;
-        final String prefix;
-
-        /**
-         * @param object the JSON object
-         * @param source the file, for messages
-         * @param prefix prepended to field names in messages (e.g. {@code "rope_scaling."})
-         */
-        Fields(JsonObject object, Path source, String prefix) {
-            this.object = object;
-            this.source = source;
-            this.prefix = prefix;
-        }
-
-        /** @return the text of {@code file}; ModelFormatException if it is missing or unreadable */
-        static String readFile(Path file) {
-            try {
-                return Files.readString(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new ModelFormatException(file, "file not found", e);
-            } catch (IOException e) {
-                throw new ModelFormatException(file, "cannot read: " + e, e);
-            }
-        }
-
-        /** @return the JSON object in {@code json} (strict JSON, nothing after it) */
-        static JsonObject parseObject(String json, Path source) {
-            JsonElement root = StrictJson.parse(source, null, new StringReader(json));
-            if (!root.isJsonObject()) {
-                throw new ModelFormatException(source, "not a JSON object");
-            }
-            return root.getAsJsonObject();
-        }
-
-        private JsonElement get(String name) {
-            JsonElement value = object.get(name);
-            return value == null || value.isJsonNull() ? null : value;
-        }
-
-        private ModelFormatException wrongType(String name, String expected, JsonElement value) {
-            return new ModelFormatException(source, prefix + name + " must be " + expected + ", got " + value);
-        }
-
-        int requiredInt(String name) {
-            Integer value = optionalInt(name);
-            if (value == null) {
-                throw new ModelFormatException(source, "missing required field " + prefix + name);
-            }
-            return value;
-        }
-
-        Integer optionalInt(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return null;
-            }
-            Integer result = asInt(value);
-            if (result == null) {
-                throw wrongType(name, "an integer", value);
-            }
-            return result;
-        }
-
-        double requiredDouble(String name) {
-            Double value = optionalDouble(name);
-            if (value == null) {
-                throw new ModelFormatException(source, "missing required field " + prefix + name);
-            }
-            return value;
-        }
-
-        Double optionalDouble(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!(value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber())) {
-                throw wrongType(name, "a number", value);
-            }
-            double d = value.getAsDouble();
-            if (!Double.isFinite(d)) {
-                throw wrongType(name, "a finite number", value);
-            }
-            return d;
-        }
-
-        Boolean optionalBoolean(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!(value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean())) {
-                throw wrongType(name, "true or false", value);
-            }
-            return value.getAsBoolean();
-        }
-
-        String optionalString(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!(value.isJsonPrimitive() && value.getAsJsonPrimitive().isString())) {
-                throw wrongType(name, "a string", value);
-            }
-            return value.getAsString();
-        }
-
-        List<String> optionalStrings(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!value.isJsonArray()) {
-                throw wrongType(name, "a list of strings", value);
-            }
-            List<String> strings = new ArrayList<>();
-            for (JsonElement e : value.getAsJsonArray()) {
-                if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
-                    throw wrongType(name, "a list of strings", value);
-                }
-                strings.add(e.getAsString());
-            }
-            return strings;
-        }
-
-        JsonObject optionalObject(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!value.isJsonObject()) {
-                throw wrongType(name, "an object", value);
-            }
-            return value.getAsJsonObject();
-        }
-
-        /** @return token ids given as one integer, a list of integers, or null/absent (empty list); all ≥ 0 */
-        List<Integer> tokenIds(String name) {
-            JsonElement value = get(name);
-            if (value == null) {
-                return List.of();
-            }
-            List<Integer> ids = new ArrayList<>();
-            if (value.isJsonArray()) {
-                for (JsonElement e : value.getAsJsonArray()) {
-                    ids.add(asInt(e));
-                }
-            } else {
-                ids.add(asInt(value));
-            }
-            if (ids.contains(null) || ids.stream().anyMatch(id -> id < 0)) {
-                throw wrongType(name, "a token id >= 0 or a list of them", value);
-            }
-            return List.copyOf(ids);
-        }
-
-        /** @return the value if it is a JSON number with an integral value in int range, else null */
-        private static Integer asInt(JsonElement element) {
-            if (!(element instanceof JsonPrimitive primitive) || !primitive.isNumber()) {
-                return null;
-            }
-            try {
-                return new BigDecimal(primitive.getAsString()).intValueExact();
-            } catch (ArithmeticException | NumberFormatException e) {
-                return null;
-            }
-        }
-    }
 }

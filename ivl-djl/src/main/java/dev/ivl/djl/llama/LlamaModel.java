@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.generate.GenerationConfig;
@@ -456,7 +456,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      */
     public void save(Path dir, DataType storage) {
         if (storage != DataType.FLOAT32 && storage != DataType.FLOAT16) {
-            throw new InvalidParameterException("storage", storage, "must be float32 or float16");
+            throw new IllegalParameterException("storage", storage, "must be float32 or float16");
         }
         LlamaConfig c = config;
         LlamaConfig saved = c.withTorchDtype(storage == DataType.FLOAT16 ? "float16" : "float32");

@@ -2,7 +2,7 @@ package dev.ivl.djl.llama;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.djl.engine.Diagnosis;
 import dev.ivl.djl.engine.EngineDetector;
 import java.util.Locale;
@@ -21,18 +21,18 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
     /**
      * Validates the options.
      *
-     * @throws InvalidParameterException naming the invalid option; for a GPU that cannot be used, with the reason
+     * @throws IllegalParameterException naming the invalid option; for a GPU that cannot be used, with the reason
      */
     public LoadOptions {
         parseDevice(device);
         if (dtype != null && dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new InvalidParameterException("dtype", dtype, "must be float32 or float16");
+            throw new IllegalParameterException("dtype", dtype, "must be float32 or float16");
         }
         if (maxSequenceLength < 0) {
-            throw new InvalidParameterException("maxSequenceLength", maxSequenceLength, "must be >= 0 (0: from config)");
+            throw new IllegalParameterException("maxSequenceLength", maxSequenceLength, "must be >= 0 (0: from config)");
         }
         if (prefillChunk < 1) {
-            throw new InvalidParameterException("prefillChunk", prefillChunk, "must be >= 1");
+            throw new IllegalParameterException("prefillChunk", prefillChunk, "must be >= 1");
         }
     }
 
@@ -67,13 +67,13 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "f32", "float32", "fp32" -> DataType.FLOAT32;
             case "f16", "float16", "fp16", "half" -> DataType.FLOAT16;
-            default -> throw new InvalidParameterException("dtype", name, "must be f32 or f16");
+            default -> throw new IllegalParameterException("dtype", name, "must be f32 or f16");
         };
     }
 
     private static Device parseDevice(String name) {
         if (name == null) {
-            throw new InvalidParameterException("device", null, "must be cpu, gpu or gpu:<index>");
+            throw new IllegalParameterException("device", null, "must be cpu, gpu or gpu:<index>");
         }
         String n = name.toLowerCase(Locale.ROOT).trim();
         if (n.equals("cpu")) {
@@ -89,9 +89,9 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
             if (diagnosis.ready()) {
                 return Device.gpu(index);
             }
-            throw new InvalidParameterException("device", "device " + name + ": " + diagnosis.line());
+            throw new IllegalParameterException("device", "device " + name + ": " + diagnosis.line());
         }
-        throw new InvalidParameterException("device", name, "must be cpu, gpu or gpu:<index>");
+        throw new IllegalParameterException("device", name, "must be cpu, gpu or gpu:<index>");
     }
 
     /** @return the GPUs PyTorch can use, or 0 when its engine cannot start (then the diagnosis says why) */

@@ -1,6 +1,9 @@
 package dev.ivl.djl.llama;
 
-import dev.ivl.core.InvalidParameterException;
+import com.google.gson.JsonObject;
+import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.ModelFormatException;
+import dev.ivl.djl.internal.Json;
 import java.util.Objects;
 import java.util.Set;
 
@@ -35,30 +38,79 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
     /**
      * Validates the fields.
      *
-     * @throws InvalidParameterException naming the config.json field that is invalid
+     * @throws IllegalParameterException naming the config.json field that is invalid
      */
     public RopeScaling {
         Objects.requireNonNull(type, "type");
         if (!TYPES.contains(type)) {
-            throw new InvalidParameterException("rope_scaling.rope_type", "'" + type + "'",
+            throw new IllegalParameterException("rope_scaling.rope_type", "'" + type + "'",
                     "must be one of default, linear, dynamic, llama3 (other RoPE variants are not supported)");
         }
         if (!(factor >= 1) || Double.isInfinite(factor)) {
-            throw new InvalidParameterException("rope_scaling.factor", factor, "must be a finite number >= 1");
+            throw new IllegalParameterException("rope_scaling.factor", factor, "must be a finite number >= 1");
         }
         if (originalMaxPositionEmbeddings <= 0) {
-            throw new InvalidParameterException("rope_scaling.original_max_position_embeddings",
+            throw new IllegalParameterException("rope_scaling.original_max_position_embeddings",
                     originalMaxPositionEmbeddings, "must be > 0");
         }
         if (type.equals("llama3")) {
             if (!(lowFreqFactor > 0) || Double.isInfinite(lowFreqFactor)) {
-                throw new InvalidParameterException("rope_scaling.low_freq_factor", lowFreqFactor,
+                throw new IllegalParameterException("rope_scaling.low_freq_factor", lowFreqFactor,
                         "must be a finite number > 0");
             }
             if (!(highFreqFactor > lowFreqFactor) || Double.isInfinite(highFreqFactor)) {
-                throw new InvalidParameterException("rope_scaling.high_freq_factor", highFreqFactor,
+                throw new IllegalParameterException("rope_scaling.high_freq_factor", highFreqFactor,
                         "must be a finite number > low_freq_factor (" + lowFreqFactor + ")");
             }
         }
+    }
+
+    /** @return the rescaling described by {@code f}, or null for type "default" */
+    static RopeScaling parse(Json.Fields f, int maxPositionEmbeddings) {
+        String type = f.optionalString("rope_type");
+        if (type == null) {
+            type = f.optionalString("type");
+        }
+        if (type == null) {
+            throw new ModelFormatException(f.source(), f.prefix() + "rope_type is missing");
+        }
+        if (type.equals("default")) {
+            return null;
+        }
+        if (!TYPES.contains(type)) {
+            throw new ModelFormatException(f.source(), f.prefix() + "rope_type '" + type + "' is not supported (only"
+                    + " default, linear, dynamic, llama3)");
+        }
+        boolean llama3 = type.equals("llama3");
+        Double factor = f.optionalDouble("factor");
+        if (factor == null) {
+            throw new ModelFormatException(f.source(), "missing required field " + f.prefix() + "factor");
+        }
+        Integer original = llama3 ? (Integer) f.requiredInt("original_max_position_embeddings")
+                : f.optionalInt("original_max_position_embeddings");
+        try {
+            return new RopeScaling(type, factor,
+                    llama3 ? f.requiredDouble("low_freq_factor") : 0,
+                    llama3 ? f.requiredDouble("high_freq_factor") : 0,
+                    original == null ? maxPositionEmbeddings : original);
+        } catch (IllegalParameterException e) {
+            throw new ModelFormatException(f.source(), e.getMessage(), e);
+        }
+    }
+
+    /** @return the {@code rope_scaling} object of config.json */
+    JsonObject toJson() {
+        RopeScaling scaling = this;
+        JsonObject json = new JsonObject();
+        json.addProperty("rope_type", scaling.type());
+        json.addProperty("factor", scaling.factor());
+        if (scaling.type().equals("llama3")) {
+            json.addProperty("low_freq_factor", scaling.lowFreqFactor());
+            json.addProperty("high_freq_factor", scaling.highFreqFactor());
+        }
+        if (scaling.type().equals("llama3") || scaling.type().equals("dynamic")) {
+            json.addProperty("original_max_position_embeddings", scaling.originalMaxPositionEmbeddings());
+        }
+        return json;
     }
 }

@@ -1,6 +1,6 @@
 package dev.ivl.djl.plug;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.vocab.SamplingVocabulary;
@@ -30,14 +30,14 @@ public record PlugOptions(float alpha, Stepping stepping, int threads, Vocabular
     /**
      * Validates the options.
      *
-     * @throws InvalidParameterException naming the first invalid option
+     * @throws IllegalParameterException naming the first invalid option
      */
     public PlugOptions {
         if (!Float.isFinite(alpha)) {
-            throw new InvalidParameterException("alpha", alpha, "must be finite");
+            throw new IllegalParameterException("alpha", alpha, "must be finite");
         }
         if (threads < 0) {
-            throw new InvalidParameterException("threads", threads, "must be >= 0 (0: the available processors)");
+            throw new IllegalParameterException("threads", threads, "must be >= 0 (0: the available processors)");
         }
         Objects.requireNonNull(stepping, "stepping");
         Objects.requireNonNull(vocabularyPolicy, "vocabularyPolicy");

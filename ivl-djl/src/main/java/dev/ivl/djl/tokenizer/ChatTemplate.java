@@ -1,7 +1,7 @@
 package dev.ivl.djl.tokenizer;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.List;
 
 /**
@@ -45,7 +45,7 @@ public interface ChatTemplate {
     /**
      * @param name {@code llama2} or {@code zephyr}
      * @return the built-in template of that name
-     * @throws InvalidParameterException if there is none
+     * @throws IllegalParameterException if there is none
      */
     static ChatTemplate named(String name) {
         switch (name) {
@@ -54,7 +54,7 @@ public interface ChatTemplate {
             case "zephyr":
                 return zephyr();
             default:
-                throw new InvalidParameterException("chatTemplate", name, "must be llama2 or zephyr");
+                throw new IllegalParameterException("chatTemplate", name, "must be llama2 or zephyr");
         }
     }
 
@@ -72,7 +72,7 @@ public interface ChatTemplate {
      * @param bosToken the value of {@code bos_token}
      * @param eosToken the value of {@code eos_token}
      * @return the template
-     * @throws InvalidParameterException if the template does not parse
+     * @throws IllegalParameterException if the template does not parse
      */
     static ChatTemplate jinja(String template, String bosToken, String eosToken) {
         return new JinjaChatTemplate(template, bosToken, eosToken, null);
@@ -83,7 +83,7 @@ public interface ChatTemplate {
      * @param fallbackName the {@link #named built-in template} to use if the tokenizer has no chat template
      * @return the tokenizer's own chat template (with its BOS and EOS tokens) when it has one, else the fallback
      * @throws dev.ivl.core.ModelFormatException naming the tokenizer_config.json if its template does not parse
-     * @throws InvalidParameterException if there is no built-in template named {@code fallbackName} (checked even
+     * @throws IllegalParameterException if there is no built-in template named {@code fallbackName} (checked even
      *     when the tokenizer has its own template)
      */
     static ChatTemplate forTokenizer(HfTokenizer tokenizer, String fallbackName) {

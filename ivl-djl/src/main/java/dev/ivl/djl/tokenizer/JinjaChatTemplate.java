@@ -14,7 +14,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.ForTag;
 import com.hubspot.jinjava.tree.TagNode;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
@@ -66,7 +66,7 @@ final class JinjaChatTemplate implements ChatTemplate {
 
     /**
      * @param file the tokenizer_config.json the template comes from, or null if it was given directly
-     * @throws ModelFormatException (with a file) or InvalidParameterException (without) if the template does not
+     * @throws ModelFormatException (with a file) or IllegalParameterException (without) if the template does not
      *     parse
      */
     JinjaChatTemplate(String template, String bosToken, String eosToken, Path file) {
@@ -153,7 +153,7 @@ final class JinjaChatTemplate implements ChatTemplate {
             return new ModelFormatException(file, "chat_template " + what + detail);
         }
         String excerpt = template.length() <= 40 ? template : template.substring(0, 37) + "...";
-        return new InvalidParameterException("chatTemplate", excerpt,
+        return new IllegalParameterException("chatTemplate", excerpt,
                 "must be a valid chat template (it " + what + detail + ")");
     }
 

@@ -3,17 +3,15 @@ package dev.ivl.djl.tokenizer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.ivl.core.ModelFormatException;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.ivl.djl.internal.Json;
 import java.nio.file.Path;
 
-/** Reads the JSON files of a Hugging Face tokenizer folder; every defect is a {@link ModelFormatException}. */
+/**
+ * The tokenizer files' own JSON shapes (special tokens as strings or objects, id lists), over {@link Json}; every
+ * defect is a {@link ModelFormatException}.
+ */
 final class JsonFiles {
     private JsonFiles() {
     }
@@ -24,20 +22,7 @@ final class JsonFiles {
      * @throws ModelFormatException if the file cannot be read or is not a JSON object
      */
     static JsonObject readObject(Path file) {
-        JsonElement root;
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = JsonParser.parseReader(reader);
-        } catch (IOException e) {
-            throw new ModelFormatException(file, "cannot be read: " + e, e);
-        } catch (JsonParseException e) {
-            throw new ModelFormatException(file, "is not valid JSON: " + e.getMessage(), e);
-        } catch (StackOverflowError e) {
-            throw new ModelFormatException(file, "is not valid JSON: nested too deeply");
-        }
-        if (!root.isJsonObject()) {
-            throw new ModelFormatException(file, "must hold a JSON object at the top level");
-        }
-        return root.getAsJsonObject();
+        return Json.readObject(file);
     }
 
     /**

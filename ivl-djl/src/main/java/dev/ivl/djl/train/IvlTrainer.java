@@ -9,7 +9,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.text.Vocabularies;
 import dev.ivl.djl.llama.IvlManifest;
@@ -44,6 +44,8 @@ public final class IvlTrainer {
     static final String STATE_FILE = "state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
     static final String IVL_FILE = IvlManifest.FILE_NAME;
+    /** The loss log a run writes in its output folder, one JSON line per optimizer step. */
+    public static final String LOG_FILE = TrainLog.FILE_NAME;
 
     private final TrainConfig config;
 
@@ -69,8 +71,11 @@ public final class IvlTrainer {
         }
         Batcher batcher = new Batcher(data.samples(), config.batchTokens(), config.seed());
         List<Integer> stepsPerEpoch = new ArrayList<>();
+        int left = config.maxSteps() > 0 ? config.maxSteps() : Integer.MAX_VALUE;
         for (int e = 0; e < config.epochs(); e++) {
-            stepsPerEpoch.add(ceilDiv(batcher.epoch(e).size(), config.gradientAccumulation()));
+            int steps = Math.min(left, ceilDiv(batcher.epoch(e).size(), config.gradientAccumulation()));
+            stepsPerEpoch.add(steps); // maxSteps cuts the last epochs short
+            left -= steps;
         }
         int totalSteps = stepsPerEpoch.stream().mapToInt(Integer::intValue).sum();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
@@ -89,8 +94,10 @@ public final class IvlTrainer {
                 return t;
             });
             try {
-                return run(value, manager, bases, baseWorker, data, batcher, stepsPerEpoch, totalSteps, schedule,
-                        checkpoint, resuming, listener);
+                try (TrainLog log = new TrainLog(config.out(), resuming)) {
+                    return run(value, manager, bases, baseWorker, data, batcher, stepsPerEpoch, totalSteps, schedule,
+                            checkpoint, resuming, log.logging(listener));
+                }
             } finally {
                 baseWorker.shutdown();
             }
@@ -101,7 +108,7 @@ public final class IvlTrainer {
             TrainingData data, Batcher batcher, List<Integer> stepsPerEpoch, int totalSteps,
             LearningRateSchedule schedule, Path checkpoint, boolean resuming, TrainListener listener) {
         if (config.maxLength() > value.maxSequenceLength()) {
-            throw new InvalidParameterException("maxLength", config.maxLength(), "exceeds the context of "
+            throw new IllegalParameterException("maxLength", config.maxLength(), "exceeds the context of "
                     + config.valueInit() + " (" + value.maxSequenceLength() + " tokens)");
         }
         Map<String, NDArray> params = value.parameters();

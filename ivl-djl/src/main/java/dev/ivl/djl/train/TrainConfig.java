@@ -1,7 +1,7 @@
 package dev.ivl.djl.train;
 
 import dev.ivl.core.model.Scheme;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param checkpointEvery write a resumable checkpoint every N optimizer steps; 0 for none
  * @param resume continue from the checkpoint in {@code out} when there is one
  * @param device {@code cpu}, {@code gpu} or {@code gpu:i}
+ * @param maxSteps stop after this many optimizer steps (the learning-rate schedule spans them); 0 for all the
+ *     epochs' steps
  */
 public record TrainConfig(
         Path valueInit,
@@ -51,7 +53,8 @@ public record TrainConfig(
         long seed,
         int checkpointEvery,
         boolean resume,
-        String device) {
+        String device,
+        int maxSteps) {
 
     /** Validates every field; the exception names the first invalid one. */
     public TrainConfig {
@@ -77,12 +80,13 @@ public record TrainConfig(
         require(template != null && List.of("own", "llama2", "zephyr").contains(template), "template", template,
                 "must be own, llama2 or zephyr");
         require(checkpointEvery >= 0, "checkpointEvery", checkpointEvery, "must be >= 0 (0: none)");
+        require(maxSteps >= 0, "maxSteps", maxSteps, "must be >= 0 (0: every epoch's steps)");
         require(device != null, "device", null, "is required");
     }
 
     private static void require(boolean ok, String parameter, Object value, String requirement) {
         if (!ok) {
-            throw new InvalidParameterException(parameter, value, requirement);
+            throw new IllegalParameterException(parameter, value, requirement);
         }
     }
 
@@ -110,6 +114,7 @@ public record TrainConfig(
         private String template = "llama2";
         private long seed;
         private int checkpointEvery;
+        private int maxSteps;
         private boolean resume;
         private String device = "cpu";
 
@@ -223,6 +228,12 @@ public record TrainConfig(
             return this;
         }
 
+        /** @param v the most optimizer steps, 0 for every epoch's @return this */
+        public Builder maxSteps(int v) {
+            maxSteps = v;
+            return this;
+        }
+
         /** @param v cpu, gpu or gpu:i @return this */
         public Builder device(String v) {
             device = v;
@@ -233,7 +244,7 @@ public record TrainConfig(
         public TrainConfig build() {
             return new TrainConfig(valueInit, bases, data, out, scheme, lambda, learningRate, weightDecay,
                     warmupRatio, epochs, batchTokens, gradientAccumulation, maxLength, clipNorm, template, seed,
-                    checkpointEvery, resume, device);
+                    checkpointEvery, resume, device, maxSteps);
         }
     }
 }

@@ -3,7 +3,7 @@ package dev.ivl.djl.vocab;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,11 +32,11 @@ public final class CorpusTexts {
      * @return up to {@code limit} texts
      * @throws ModelFormatException naming the file and line if a file cannot be read, is not UTF-8, or has a
      *     {@code .jsonl} line that is not a JSON object
-     * @throws InvalidParameterException if the limit is negative
+     * @throws IllegalParameterException if the limit is negative
      */
     public static List<String> read(List<Path> files, int limit, List<String> jsonlFields) {
         if (limit < 0) {
-            throw new InvalidParameterException("limit", limit, "must not be negative");
+            throw new IllegalParameterException("limit", limit, "must not be negative");
         }
         List<String> texts = new ArrayList<>();
         for (Path file : files) {

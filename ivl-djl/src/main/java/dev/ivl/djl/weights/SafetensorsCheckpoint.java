@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.djl.internal.Json;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.io.Reader;
@@ -141,11 +142,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
      * @return the array, with the tensor's shape
      * @throws ModelFormatException if there is no such tensor, its dtype is not F32, F16 or BF16, or it cannot be
      *     read
-     * @throws InvalidParameterException if {@code target} is another type
+     * @throws IllegalParameterException if {@code target} is another type
      */
     public NDArray load(String name, NDManager manager, DataType target) {
         if (target != DataType.FLOAT32 && target != DataType.FLOAT16) {
-            throw new InvalidParameterException("target", target, "must be FLOAT32 or FLOAT16");
+            throw new IllegalParameterException("target", target, "must be FLOAT32 or FLOAT16");
         }
         TensorInfo info = info(name);
         synchronized (this) {
@@ -241,7 +242,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     private static Map<String, String> readWeightMap(Path index) {
         JsonElement root;
         try (Reader in = Files.newBufferedReader(index, StandardCharsets.UTF_8)) {
-            root = StrictJson.parse(index, "the index", in);
+            root = Json.parse(index, "the index", in);
         } catch (IOException e) {
             throw new ModelFormatException(index, "cannot read: " + e, e);
         }

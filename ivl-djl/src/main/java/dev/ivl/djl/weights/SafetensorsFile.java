@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.ivl.djl.internal.Json;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.io.StringReader;
@@ -157,7 +158,7 @@ final class SafetensorsFile implements AutoCloseable {
         } catch (CharacterCodingException e) {
             throw new ModelFormatException(file, "header is not UTF-8 text", e);
         }
-        JsonElement root = StrictJson.parse(file, "header", new StringReader(text));
+        JsonElement root = Json.parse(file, "header", new StringReader(text));
         if (!root.isJsonObject()) {
             throw new ModelFormatException(file, "header is not a JSON object");
         }

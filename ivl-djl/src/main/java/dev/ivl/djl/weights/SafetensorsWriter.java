@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,7 +54,7 @@ public final class SafetensorsWriter {
      * @param file the destination; its folder is created if needed, an existing file is replaced
      * @param tensors name → FLOAT32 or FLOAT16 array
      * @param metadata {@code __metadata__} entries, possibly empty
-     * @throws InvalidParameterException if a name or array is invalid (see {@link #add(String, NDArray)})
+     * @throws IllegalParameterException if a name or array is invalid (see {@link #add(String, NDArray)})
      * @throws IvlException if the file cannot be written
      */
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
@@ -80,7 +80,7 @@ public final class SafetensorsWriter {
      * @param name the tensor name; not {@code __metadata__}, not already added
      * @param array a FLOAT32 or FLOAT16 array
      * @return this writer
-     * @throws InvalidParameterException if the name is taken or reserved, or the array has another type
+     * @throws IllegalParameterException if the name is taken or reserved, or the array has another type
      */
     public SafetensorsWriter add(String name, NDArray array) {
         DataType type = array.getDataType();
@@ -90,7 +90,7 @@ public final class SafetensorsWriter {
         } else if (type == DataType.FLOAT16) {
             dtype = Dtype.F16;
         } else {
-            throw new InvalidParameterException("tensor '" + name + "'", type, "must be FLOAT32 or FLOAT16");
+            throw new IllegalParameterException("tensor '" + name + "'", type, "must be FLOAT32 or FLOAT16");
         }
         put(name, new Entry(dtype, array.getShape().getShape(), array, null, null));
         return this;
@@ -103,7 +103,7 @@ public final class SafetensorsWriter {
      * @param values the elements; not copied
      * @param shape the dimensions, whose product is {@code values.length} (empty for a scalar)
      * @return this writer
-     * @throws InvalidParameterException if the name is taken or reserved, or the shape does not fit the values
+     * @throws IllegalParameterException if the name is taken or reserved, or the shape does not fit the values
      */
     public SafetensorsWriter add(String name, int[] values, long[] shape) {
         checkFits(name, shape, values.length);
@@ -120,7 +120,7 @@ public final class SafetensorsWriter {
      * @param shape the dimensions, whose product is {@code values.length} (empty for a scalar)
      * @param dtype {@code "F32"}, {@code "F16"} or {@code "BF16"}
      * @return this writer
-     * @throws InvalidParameterException if the name is taken or reserved, the shape does not fit the values, or the
+     * @throws IllegalParameterException if the name is taken or reserved, the shape does not fit the values, or the
      *     dtype is another
      */
     public SafetensorsWriter add(String name, float[] values, long[] shape, String dtype) {
@@ -133,7 +133,7 @@ public final class SafetensorsWriter {
 
     private static void checkFits(String name, long[] shape, int values) {
         if (elements(name, shape) != values) {
-            throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+            throw new IllegalParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
                     "must have as many elements as the " + values + " values");
         }
     }
@@ -150,7 +150,7 @@ public final class SafetensorsWriter {
      * @param dtype {@code "F32"}, {@code "F16"} or {@code "BF16"}
      * @param source produces the elements
      * @return this writer
-     * @throws InvalidParameterException if the name is taken or reserved, a dimension is negative, or the dtype is
+     * @throws IllegalParameterException if the name is taken or reserved, a dimension is negative, or the dtype is
      *     another
      */
     public SafetensorsWriter add(String name, long[] shape, String dtype, FloatSource source) {
@@ -176,7 +176,7 @@ public final class SafetensorsWriter {
     private static Dtype floatType(String name, String dtype) {
         Dtype type = Dtype.parse(dtype);
         if (type == null || !type.isLoadableFloat()) {
-            throw new InvalidParameterException("dtype of tensor '" + name + "'", dtype, "must be F32, F16 or BF16");
+            throw new IllegalParameterException("dtype of tensor '" + name + "'", dtype, "must be F32, F16 or BF16");
         }
         return type;
     }
@@ -185,13 +185,13 @@ public final class SafetensorsWriter {
         long elements = 1;
         for (long dim : shape) {
             if (dim < 0) {
-                throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                throw new IllegalParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
                         "must not have negative dimensions");
             }
             try {
                 elements = Math.multiplyExact(elements, dim);
             } catch (ArithmeticException e) {
-                throw new InvalidParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
+                throw new IllegalParameterException("shape of tensor '" + name + "'", Arrays.toString(shape),
                         "has more elements than a file can hold");
             }
         }
@@ -240,10 +240,10 @@ public final class SafetensorsWriter {
     private void put(String name, Entry entry) {
         Objects.requireNonNull(name, "name");
         if (name.equals("__metadata__")) {
-            throw new InvalidParameterException("tensor name", name, "is reserved for metadata");
+            throw new IllegalParameterException("tensor name", name, "is reserved for metadata");
         }
         if (entries.putIfAbsent(name, entry) != null) {
-            throw new InvalidParameterException("tensor name", name, "was already added");
+            throw new IllegalParameterException("tensor name", name, "was already added");
         }
     }
 

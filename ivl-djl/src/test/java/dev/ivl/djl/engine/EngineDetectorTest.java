@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.djl.llama.LoadOptions;
 import org.junit.jupiter.api.Test;
 
@@ -31,14 +31,14 @@ class EngineDetectorTest {
     void gpuOnTheCpuBuildIsRefusedWithTheDiagnosis() {
         Diagnosis diagnosis = Diagnosis.cuda(EngineDetector.detect());
         assertFalse(diagnosis.ready());
-        InvalidParameterException e = assertThrows(() -> LoadOptions.builder().device("gpu").build());
+        IllegalParameterException e = assertThrows(() -> LoadOptions.builder().device("gpu").build());
         assertEquals("device", e.parameter());
         assertEquals("device gpu: " + diagnosis.line(), e.getMessage());
         assertTrue(e.getMessage().contains("CPU only, because the PyTorch native is the CPU build"), e.getMessage());
     }
 
-    private static InvalidParameterException assertThrows(org.junit.jupiter.api.function.Executable run) {
-        return org.junit.jupiter.api.Assertions.assertThrows(InvalidParameterException.class, run);
+    private static IllegalParameterException assertThrows(org.junit.jupiter.api.function.Executable run) {
+        return org.junit.jupiter.api.Assertions.assertThrows(IllegalParameterException.class, run);
     }
 
     @Test

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -235,12 +235,12 @@ class LlamaConfigTest {
 
     @Test
     void theConstructorValidatesToo() {
-        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> new LlamaConfig(1024, 64,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class, () -> new LlamaConfig(1024, 64,
                 176, 2, 4, 3, 16, 1e-5, 10000, null, 256, false, 1, List.of(2), null));
         assertEquals("num_key_value_heads", e.parameter());
-        assertEquals("rope_scaling.rope_type", assertThrows(InvalidParameterException.class,
+        assertEquals("rope_scaling.rope_type", assertThrows(IllegalParameterException.class,
                 () -> new RopeScaling("yarn", 2, 0, 0, 4096)).parameter());
-        assertEquals("rope_scaling.original_max_position_embeddings", assertThrows(InvalidParameterException.class,
+        assertEquals("rope_scaling.original_max_position_embeddings", assertThrows(IllegalParameterException.class,
                 () -> new RopeScaling("linear", 2, 0, 0, 0)).parameter());
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.djl.testutil.Fixtures;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
@@ -123,13 +123,13 @@ class LlamaInputErrorsTest {
 
     @Test
     void invalidLoadOptionsNameTheParameter() {
-        assertEquals("device", assertThrows(InvalidParameterException.class,
+        assertEquals("device", assertThrows(IllegalParameterException.class,
                 () -> LoadOptions.builder().device("tpu").build()).parameter());
-        assertEquals("device", assertThrows(InvalidParameterException.class,
+        assertEquals("device", assertThrows(IllegalParameterException.class,
                 () -> LoadOptions.builder().device("gpu:7").build()).parameter());
-        assertEquals("dtype", assertThrows(InvalidParameterException.class,
+        assertEquals("dtype", assertThrows(IllegalParameterException.class,
                 () -> LoadOptions.parseDtype("bf16")).parameter());
-        assertEquals("prefillChunk", assertThrows(InvalidParameterException.class,
+        assertEquals("prefillChunk", assertThrows(IllegalParameterException.class,
                 () -> LoadOptions.builder().prefillChunk(0).build()).parameter());
     }
 

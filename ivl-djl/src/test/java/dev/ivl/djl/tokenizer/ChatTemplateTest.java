@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -85,7 +85,7 @@ class ChatTemplateTest {
     void namedTemplates() {
         assertSame(ChatTemplate.llama2(), ChatTemplate.named("llama2"));
         assertSame(ChatTemplate.zephyr(), ChatTemplate.named("zephyr"));
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> ChatTemplate.named("chatml"));
         assertEquals("chatTemplate", e.parameter());
         assertTrue(e.getMessage().contains("chatml"), e.getMessage());

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,14 +84,14 @@ class JinjaChatTemplateTest {
         try (HfTokenizer tokenizer = HfTokenizer.load(TestFiles.fixture("llama2-tokenizer.json"))) {
             assertSame(ChatTemplate.zephyr(), ChatTemplate.forTokenizer(tokenizer, "zephyr"));
             assertSame(ChatTemplate.llama2(), ChatTemplate.forTokenizer(tokenizer, "llama2"));
-            assertThrows(InvalidParameterException.class, () -> ChatTemplate.forTokenizer(tokenizer, "vicuna"));
+            assertThrows(IllegalParameterException.class, () -> ChatTemplate.forTokenizer(tokenizer, "vicuna"));
         }
     }
 
     @Test
     void fallbackNameIsCheckedEvenWhenTheTokenizerHasATemplate() throws IOException {
         try (HfTokenizer tokenizer = HfTokenizer.load(tinyLlamaChatFolder())) {
-            assertThrows(InvalidParameterException.class, () -> ChatTemplate.forTokenizer(tokenizer, "vicuna"));
+            assertThrows(IllegalParameterException.class, () -> ChatTemplate.forTokenizer(tokenizer, "vicuna"));
         }
     }
 
@@ -201,7 +201,7 @@ class JinjaChatTemplateTest {
 
     @Test
     void syntaxErrors() throws IOException {
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> ChatTemplate.jinja("{% for m in messages %}{{ m.content }}", "", ""));
         assertEquals("chatTemplate", e.parameter());
         assertTrue(e.getMessage().contains("does not parse"), e.getMessage());

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +41,7 @@ class JinjaSandboxTest {
         "{% for m in messages %}{{ loop.doBreak() }}{% endfor %}",
     })
     void javaMethodsAreNotCallable(String template) {
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true));
         assertTrue(e.getMessage().contains("may not call"), e.getMessage());
     }
@@ -72,7 +72,7 @@ class JinjaSandboxTest {
         "{{ 'a: !!java.io.File /etc/passwd'|fromyaml }}",
     })
     void noOtherTemplatesOrFilesCanBeLoaded(String template) {
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true));
         assertFalse(e.getMessage().contains("root:"), e.getMessage());
     }
@@ -82,7 +82,7 @@ class JinjaSandboxTest {
         Path marker = dir.resolve("pwned");
         String template = "{% for class, x in ['a'] %}{{ class.forName('java.lang.Runtime').getRuntime()"
                 + ".exec('touch " + marker + "') }}{% endfor %}";
-        assertThrows(InvalidParameterException.class,
+        assertThrows(IllegalParameterException.class,
                 () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true));
         assertFalse(Files.exists(marker));
     }
@@ -97,8 +97,8 @@ class JinjaSandboxTest {
     void outputIsBounded() {
         String template = "{% for i in range(1000) %}{% for j in range(1000) %}{{ 'xxxxxxxxxx' }}"
                 + "{% endfor %}{% endfor %}";
-        InvalidParameterException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
-                InvalidParameterException.class, () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true)));
+        IllegalParameterException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+                IllegalParameterException.class, () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true)));
         assertTrue(e.getMessage().contains("OutputTooBig"), e.getMessage());
     }
 
@@ -106,8 +106,8 @@ class JinjaSandboxTest {
     void workIsBoundedEvenWithoutOutput() {
         String template = "{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}"
                 + "{% endfor %}{% endfor %}{% endfor %}";
-        InvalidParameterException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
-                InvalidParameterException.class, () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true)));
+        IllegalParameterException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+                IllegalParameterException.class, () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true)));
         assertTrue(e.getMessage().contains("steps"), e.getMessage());
     }
 
@@ -117,7 +117,7 @@ class JinjaSandboxTest {
         String template = "{% for i in " + list + " %}{% for j in " + list + " %}{% for k in " + list + " %}"
                 + "{% endfor %}{% endfor %}{% endfor %}";
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
-                InvalidParameterException.class, () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true)));
+                IllegalParameterException.class, () -> ChatTemplate.jinja(template, "", "").render(MESSAGES, true)));
     }
 
     @Test

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.testutil.Fixtures;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
@@ -82,6 +82,9 @@ class IvlTrainerTest {
         assertEquals("residual", ivl.get("scheme").getAsString());
         assertEquals(reports.size(), ivl.get("steps").getAsInt());
         assertEquals(64, ivl.getAsJsonObject("data").get("sha256").getAsString().length());
+        assertTrue(ivl.get("vocabulary").getAsString().startsWith("sha256:"), "the vocabulary trained in");
+        assertEquals(reports.size(), Files.readAllLines(out.resolve(IvlTrainer.LOG_FILE)).size(),
+                "the library writes the loss log, one line per step");
         // the base checkpoint on disk is untouched
         try (SafetensorsCheckpoint before = SafetensorsCheckpoint.open(
                         Fixtures.path("hf-llama/mqa-llama2vocab-fp16"));
@@ -155,11 +158,23 @@ class IvlTrainerTest {
     }
 
     @Test
+    void maxStepsStopsTheRunThere() throws IOException {
+        List<StepReport> all = run(config("all").build());
+        List<StepReport> three = run(config("three").maxSteps(3).build());
+        assertTrue(all.size() > 3, "the data gives more than 3 steps: " + all.size());
+        assertEquals(3, three.size());
+        assertEquals(3, three.get(2).totalSteps(), "the schedule spans the steps run");
+        JsonObject ivl = JsonParser.parseString(Files.readString(tmp.resolve("three").resolve("ivl.json")))
+                .getAsJsonObject();
+        assertEquals(3, ivl.get("steps").getAsInt());
+    }
+
+    @Test
     void causalLmTrainingNeedsNoBase() throws IOException {
         List<StepReport> reports = run(config("lm").bases(List.of()).scheme(Scheme.CAUSAL_LM).build());
         assertTrue(reports.get(reports.size() - 1).crossEntropy() < reports.get(0).crossEntropy());
         assertEquals(0, reports.get(0).meanAbsDelta());
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> config("lm2").scheme(Scheme.CAUSAL_LM).build());
         assertEquals("bases", e.parameter());
     }
@@ -176,6 +191,9 @@ class IvlTrainerTest {
             JsonObject ivl = JsonParser.parseString(Files.readString(tmp.resolve(name).resolve("ivl.json")))
                     .getAsJsonObject();
             assertEquals(name.replace('_', '-'), ivl.get("scheme").getAsString());
+            try (LlamaModel trained = LlamaModel.load(tmp.resolve(name))) {
+                assertEquals(scheme, trained.scheme(), "read back from ivl.json");
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -313,7 +313,7 @@ class SafetensorsTest {
         String absent = "model.layers.9.mlp.up_proj.weight";
         assertMessage(assertThrows(ModelFormatException.class, () -> checkpoint.info(absent)), "model.safetensors",
                 absent);
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> checkpoint.load("model.norm.weight", manager, DataType.INT64));
         assertEquals("target", e.parameter());
         checkpoint.close();

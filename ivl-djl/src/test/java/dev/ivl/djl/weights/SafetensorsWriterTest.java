@@ -11,7 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +62,7 @@ class SafetensorsWriterTest {
             }
             assertArrayEquals(floats, checkpoint.readFloats("w"));
         }
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> new SafetensorsWriter().add("ids", new int[5], new long[] {2, 3})), "shape of tensor 'ids'");
     }
 
@@ -242,13 +242,13 @@ class SafetensorsWriterTest {
     void invalidStreamedTensorsAreRejectedWhenAdded() {
         SafetensorsWriter.FloatSource zeros = (offset, chunk, length) -> { };
         SafetensorsWriter writer = new SafetensorsWriter().add("x", new long[] {2}, "F32", zeros);
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("x", new long[] {1}, "F16", zeros)), "x", "already added");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("y", new long[] {3, -1}, "F32", zeros)), "tensor 'y'", "negative");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("y", new long[] {1L << 40, 1L << 40}, "F32", zeros)), "tensor 'y'", "more elements");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("y", new long[] {1}, "U8", zeros)), "tensor 'y'", "U8");
     }
 
@@ -265,18 +265,18 @@ class SafetensorsWriterTest {
     @Test
     void invalidTensorsAreRejectedWhenAdded() {
         SafetensorsWriter writer = new SafetensorsWriter().add("x", new float[] {1}, new long[] {1}, "F32");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("x", new float[] {1}, new long[] {1}, "F32")), "x", "already added");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("__metadata__", new float[] {1}, new long[] {1}, "F32")), "reserved");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("y", new float[] {1, 2, 3}, new long[] {2, 2}, "F32")), "tensor 'y'", "[2, 2]");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("y", new float[0], new long[] {-1, 0}, "F32")), "tensor 'y'", "negative");
-        assertMessage(assertThrows(InvalidParameterException.class,
+        assertMessage(assertThrows(IllegalParameterException.class,
                 () -> writer.add("y", new float[] {1}, new long[] {1}, "I64")), "tensor 'y'", "I64");
         try (NDArray ints = manager.create(new long[] {1, 2})) {
-            assertMessage(assertThrows(InvalidParameterException.class, () -> writer.add("z", ints)), "tensor 'z'",
+            assertMessage(assertThrows(IllegalParameterException.class, () -> writer.add("z", ints)), "tensor 'z'",
                     "int64");
         }
     }

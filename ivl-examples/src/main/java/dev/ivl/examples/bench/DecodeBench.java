@@ -1,7 +1,7 @@
 package dev.ivl.examples.bench;
 
 import com.google.gson.GsonBuilder;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.sample.GreedySampler;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
@@ -50,7 +50,7 @@ public final class DecodeBench {
 
         private static void atLeast(String name, int value, int min) {
             if (value < min) {
-                throw new InvalidParameterException(name, value, "must be >= " + min);
+                throw new IllegalParameterException(name, value, "must be >= " + min);
             }
         }
     }
@@ -237,11 +237,11 @@ public final class DecodeBench {
      * @param settings what to run
      * @param source where the weights came from, for the report
      * @return the figures
-     * @throws InvalidParameterException if prompt and new tokens exceed the model's context
+     * @throws IllegalParameterException if prompt and new tokens exceed the model's context
      */
     public static Result run(LlamaModel model, MatmulFloor floor, Settings settings, String source) {
         if (settings.promptTokens() + settings.newTokens() > model.maxSequenceLength()) {
-            throw new InvalidParameterException("prompt tokens + new tokens",
+            throw new IllegalParameterException("prompt tokens + new tokens",
                     settings.promptTokens() + settings.newTokens(),
                     "must fit the model's context of " + model.maxSequenceLength());
         }

@@ -1,7 +1,7 @@
 package dev.ivl.examples.bench;
 
 import com.google.gson.GsonBuilder;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.Stepping;
@@ -200,7 +200,7 @@ public final class PairBench {
             double rssBeforeLoadMb) {
         int context = Math.min(base.maxSequenceLength(), value.maxSequenceLength());
         if (settings.promptTokens() + settings.newTokens() > context) {
-            throw new InvalidParameterException("prompt tokens + new tokens",
+            throw new IllegalParameterException("prompt tokens + new tokens",
                     settings.promptTokens() + settings.newTokens(), "must fit the models' context of " + context);
         }
         double loadedMb = status("VmRSS");

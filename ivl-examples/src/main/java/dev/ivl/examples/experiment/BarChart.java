@@ -1,6 +1,6 @@
 package dev.ivl.examples.experiment;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -33,27 +33,27 @@ public record BarChart(String title, List<String> rows, List<String> series, dou
     /**
      * Validates the shape of the values.
      *
-     * @throws InvalidParameterException if the values do not have one entry per row and series, a value is outside
+     * @throws IllegalParameterException if the values do not have one entry per row and series, a value is outside
      *     [0, 1], or there are more series than colours
      */
     public BarChart {
         rows = List.copyOf(rows);
         series = List.copyOf(series);
         if (series.isEmpty() || series.size() > COLOURS.length) {
-            throw new InvalidParameterException("series", series, "must have 1 to " + COLOURS.length + " names");
+            throw new IllegalParameterException("series", series, "must have 1 to " + COLOURS.length + " names");
         }
         if (values.length != rows.size()) {
-            throw new InvalidParameterException("values", values.length + " rows", "must have one per row ("
+            throw new IllegalParameterException("values", values.length + " rows", "must have one per row ("
                     + rows.size() + ")");
         }
         for (double[] row : values) {
             if (row.length != series.size()) {
-                throw new InvalidParameterException("values", row.length + " columns", "must have one per series ("
+                throw new IllegalParameterException("values", row.length + " columns", "must have one per series ("
                         + series.size() + ")");
             }
             for (double v : row) {
                 if (!(v >= 0 && v <= 1)) {
-                    throw new InvalidParameterException("values", v, "must be in [0, 1]");
+                    throw new IllegalParameterException("values", v, "must be in [0, 1]");
                 }
             }
         }
@@ -68,7 +68,7 @@ public record BarChart(String title, List<String> rows, List<String> series, dou
      */
     public BufferedImage render(int width, int height) {
         if (width < 200 || height < 100) {
-            throw new InvalidParameterException("size", width + "x" + height, "must be at least 200x100");
+            throw new IllegalParameterException("size", width + "x" + height, "must be at least 200x100");
         }
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

@@ -1,7 +1,7 @@
 package dev.ivl.examples.experiment;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -33,19 +33,19 @@ public record DemoSet(List<Demonstration> train, List<Demonstration> eval) {
      * @param maxWords the most words of an eligible verse; ≥ minWords
      * @param seed seeds the shuffle
      * @return the set
-     * @throws InvalidParameterException for counts or bounds out of range
+     * @throws IllegalParameterException for counts or bounds out of range
      * @throws InvalidInputException if fewer than {@code evalCount + 1} verses are eligible
      */
     public static DemoSet build(List<Verse> verses, int evalCount, int trainCount, int minWords, int maxWords,
             long seed) {
         if (evalCount < 1) {
-            throw new InvalidParameterException("evalCount", evalCount, "must be >= 1");
+            throw new IllegalParameterException("evalCount", evalCount, "must be >= 1");
         }
         if (trainCount < 1) {
-            throw new InvalidParameterException("trainCount", trainCount, "must be >= 1");
+            throw new IllegalParameterException("trainCount", trainCount, "must be >= 1");
         }
         if (minWords < 2 || maxWords < minWords) {
-            throw new InvalidParameterException("maxWords", maxWords, "must be >= minWords (" + minWords
+            throw new IllegalParameterException("maxWords", maxWords, "must be >= minWords (" + minWords
                     + "), which must be >= 2");
         }
         List<Verse> eligible = new ArrayList<>();

@@ -1,6 +1,6 @@
 package dev.ivl.examples.experiment;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -31,12 +31,12 @@ public record Demonstration(Verse verse, String request, String reference) {
      * @param verse the verse
      * @param promptWords how many of its words the request gives; fewer than the verse has
      * @return the demonstration
-     * @throws InvalidParameterException if {@code promptWords} is not in [1, words of the verse)
+     * @throws IllegalParameterException if {@code promptWords} is not in [1, words of the verse)
      */
     public static Demonstration of(Verse verse, int promptWords) {
         String[] words = verse.text().split(" ");
         if (promptWords < 1 || promptWords >= words.length) {
-            throw new InvalidParameterException("promptWords", promptWords, "must be in [1, " + words.length
+            throw new IllegalParameterException("promptWords", promptWords, "must be in [1, " + words.length
                     + ") for " + verse.reference());
         }
         String head = String.join(" ", Arrays.copyOfRange(words, 0, promptWords));

@@ -1,6 +1,6 @@
 package dev.ivl.examples.experiment;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Locale;
 
 /**
@@ -59,18 +59,18 @@ public record ExperimentConfig(
         positive("postEpochs", postEpochs);
         positive("maxNewTokens", maxNewTokens);
         if (pretrainBatchTokens < CONTEXT) {
-            throw new InvalidParameterException("pretrainBatchTokens", pretrainBatchTokens, "must be >= the context "
+            throw new IllegalParameterException("pretrainBatchTokens", pretrainBatchTokens, "must be >= the context "
                     + CONTEXT);
         }
         if (postBatchTokens < CONTEXT) {
-            throw new InvalidParameterException("postBatchTokens", postBatchTokens, "must be >= the context "
+            throw new IllegalParameterException("postBatchTokens", postBatchTokens, "must be >= the context "
                     + CONTEXT);
         }
     }
 
     private static void positive(String name, int value) {
         if (value < 1) {
-            throw new InvalidParameterException(name, value, "must be >= 1");
+            throw new IllegalParameterException(name, value, "must be >= 1");
         }
     }
 
@@ -105,14 +105,14 @@ public record ExperimentConfig(
      * @param name full, quick or micro
      * @param seed the seed
      * @return the preset
-     * @throws InvalidParameterException naming {@code --scale} for any other name
+     * @throws IllegalParameterException naming {@code --scale} for any other name
      */
     public static ExperimentConfig preset(String name, long seed) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "full" -> full(seed);
             case "quick" -> quick(seed);
             case "micro" -> micro(seed);
-            default -> throw new InvalidParameterException("--scale", name, "must be full, quick or micro");
+            default -> throw new IllegalParameterException("--scale", name, "must be full, quick or micro");
         };
     }
 }

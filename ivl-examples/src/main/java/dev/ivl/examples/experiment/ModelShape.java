@@ -1,6 +1,6 @@
 package dev.ivl.examples.experiment;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.djl.llama.LlamaConfig;
 import java.util.List;
 
@@ -19,18 +19,18 @@ public record ModelShape(int hidden, int intermediate, int layers) {
     public static final int HEAD_DIM = 32;
 
     /**
-     * @throws InvalidParameterException if the hidden width is not a positive multiple of {@link #HEAD_DIM}, or
+     * @throws IllegalParameterException if the hidden width is not a positive multiple of {@link #HEAD_DIM}, or
      *     the other sizes are not positive
      */
     public ModelShape {
         if (hidden <= 0 || hidden % HEAD_DIM != 0) {
-            throw new InvalidParameterException("hidden", hidden, "must be a positive multiple of " + HEAD_DIM);
+            throw new IllegalParameterException("hidden", hidden, "must be a positive multiple of " + HEAD_DIM);
         }
         if (intermediate <= 0) {
-            throw new InvalidParameterException("intermediate", intermediate, "must be > 0");
+            throw new IllegalParameterException("intermediate", intermediate, "must be > 0");
         }
         if (layers <= 0) {
-            throw new InvalidParameterException("layers", layers, "must be > 0");
+            throw new IllegalParameterException("layers", layers, "must be > 0");
         }
     }
 

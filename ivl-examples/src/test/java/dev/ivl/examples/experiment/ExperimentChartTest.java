@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,11 +37,11 @@ class ExperimentChartTest {
 
     @Test
     void valuesOutsideTheUnitIntervalOrMisshapenAreRefused() {
-        assertThrows(InvalidParameterException.class, () -> new BarChart("t", List.of("r"), List.of("a"),
+        assertThrows(IllegalParameterException.class, () -> new BarChart("t", List.of("r"), List.of("a"),
                 new double[][] {{1.5}}));
-        assertThrows(InvalidParameterException.class, () -> new BarChart("t", List.of("r"), List.of("a", "b"),
+        assertThrows(IllegalParameterException.class, () -> new BarChart("t", List.of("r"), List.of("a", "b"),
                 new double[][] {{0.5}}));
-        assertThrows(InvalidParameterException.class, () -> new BarChart("t", List.of("r"), List.of("a"),
+        assertThrows(IllegalParameterException.class, () -> new BarChart("t", List.of("r"), List.of("a"),
                 new double[][] {{0.5}}).render(10, 10));
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -129,8 +129,8 @@ class ExperimentDataTest {
     @Test
     void impossibleSplitsAreRefusedNamingTheParameter() {
         List<Verse> genesis = Pretraining.firstChapters(KjvText.shippedGenesis(), 1);
-        assertThrows(InvalidParameterException.class, () -> DemoSet.build(genesis, 0, 10, 8, 30, 1));
-        assertThrows(InvalidParameterException.class, () -> DemoSet.build(genesis, 4, 10, 8, 7, 1));
+        assertThrows(IllegalParameterException.class, () -> DemoSet.build(genesis, 0, 10, 8, 30, 1));
+        assertThrows(IllegalParameterException.class, () -> DemoSet.build(genesis, 4, 10, 8, 7, 1));
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> DemoSet.build(genesis, 1000, 10, 8, 30, 1));
         assertTrue(e.getMessage().contains("too few for 1000 held-out"), e.getMessage());

@@ -1,7 +1,7 @@
 package dev.ivl.djl.train.data;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +25,7 @@ public final class Batcher {
      * @param batchTokens the most tokens in a row; must hold the longest sample
      * @param seed seeds the shuffles
      * @throws InvalidInputException if there are no samples or one has no tokens
-     * @throws InvalidParameterException if a sample is longer than {@code batchTokens}
+     * @throws IllegalParameterException if a sample is longer than {@code batchTokens}
      */
     public Batcher(List<Sample> samples, int batchTokens, long seed) {
         this.samples = List.copyOf(samples);
@@ -38,7 +38,7 @@ public final class Batcher {
                         + " tokens and " + s.target().length + " target flags: it needs one flag per token");
             }
             if (s.tokens().length > batchTokens) {
-                throw new InvalidParameterException("batchTokens", batchTokens, "must hold the longest sample (line "
+                throw new IllegalParameterException("batchTokens", batchTokens, "must hold the longest sample (line "
                         + (s.source() + 1) + ", " + s.tokens().length + " tokens)");
             }
         }

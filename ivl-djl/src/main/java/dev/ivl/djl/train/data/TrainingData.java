@@ -1,6 +1,6 @@
 package dev.ivl.djl.train.data;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.djl.tokenizer.ChatTemplate;
@@ -70,7 +70,7 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
      * @return the samples
      * @throws ModelFormatException naming the file (and line) if it cannot be read, a line is malformed, or no line
      *     gives a usable sample
-     * @throws InvalidParameterException if {@code maxLength} &lt; 2
+     * @throws IllegalParameterException if {@code maxLength} &lt; 2
      */
     public static TrainingData load(Path jsonl, TextTokenizer tokenizer, ChatTemplate template, int maxLength,
             Consumer<String> report) {
@@ -78,7 +78,7 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(report, "report");
         if (maxLength < 2) {
-            throw new InvalidParameterException("maxLength", maxLength, "must be >= 2");
+            throw new IllegalParameterException("maxLength", maxLength, "must be >= 2");
         }
         Labeller labeller = new Labeller(tokenizer, template, maxLength);
         MessageDigest digest = sha256Digest();
@@ -129,7 +129,7 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
      * @param tokenizer the tokenizer of the model being trained, loaded from its folder
      * @param name {@code own} (the tokenizer_config.json's {@code chat_template}), {@code llama2} or {@code zephyr}
      * @return the template
-     * @throws InvalidParameterException if the name is unknown, or is {@code own} and the tokenizer has no template
+     * @throws IllegalParameterException if the name is unknown, or is {@code own} and the tokenizer has no template
      * @throws ModelFormatException if the tokenizer's own template does not parse
      */
     public static ChatTemplate template(HfTokenizer tokenizer, String name) {
@@ -137,11 +137,11 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
             return ChatTemplate.named(name);
         }
         if (!"own".equals(name)) {
-            throw new InvalidParameterException("template", name, "must be own, llama2 or zephyr");
+            throw new IllegalParameterException("template", name, "must be own, llama2 or zephyr");
         }
         ChatTemplate own = ChatTemplate.forTokenizer(tokenizer, "llama2");
         if (own == ChatTemplate.llama2()) { // the fallback instance: the tokenizer has no template of its own
-            throw new InvalidParameterException("template", name, "needs a chat_template in the tokenizer_config.json"
+            throw new IllegalParameterException("template", name, "needs a chat_template in the tokenizer_config.json"
                     + " beside " + tokenizer.source() + "; choose llama2 or zephyr instead");
         }
         return own;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -186,7 +186,7 @@ class BatcherTest {
     void rejectsSamplesLongerThanARowAndNoSamples() {
         List<Sample> samples = List.of(new Sample(new int[5], new boolean[5], 0),
                 new Sample(new int[9], new boolean[9], 6));
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> new Batcher(samples, 8, 0));
         assertEquals("batchTokens", e.parameter());
         assertTrue(e.getMessage().contains("line 7, 9 tokens"), e.getMessage());

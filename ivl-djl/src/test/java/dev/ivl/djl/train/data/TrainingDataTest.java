@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.djl.testutil.Fixtures;
 import dev.ivl.djl.tokenizer.ChatTemplate;
@@ -179,11 +179,11 @@ class TrainingDataTest {
             assertEquals("Blue.", textOfTurn(runs.get(0)));
             assertEquals("Green.", textOfTurn(runs.get(1)));
         }
-        InvalidParameterException none = assertThrows(InvalidParameterException.class,
+        IllegalParameterException none = assertThrows(IllegalParameterException.class,
                 () -> TrainingData.template(tokenizer, "own"));
         assertEquals("template", none.parameter());
         assertTrue(none.getMessage().contains("chat_template"), none.getMessage());
-        assertEquals("template", assertThrows(InvalidParameterException.class,
+        assertEquals("template", assertThrows(IllegalParameterException.class,
                 () -> TrainingData.template(tokenizer, "chatml")).parameter());
         assertEquals(ChatTemplate.llama2(), TrainingData.template(tokenizer, "llama2"));
     }

@@ -1,10 +1,12 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
+import dev.ivl.core.vocab.TokenMap;
+import dev.ivl.core.vocab.ToyTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -133,7 +135,7 @@ class VocabularyAlignerTest {
     @Test
     void threadsMustBePositive() {
         ToyTokenizer t = ToyTokenizer.byteLevel();
-        assertThrows(InvalidParameterException.class, () -> new VocabularyAligner(t, t).count(TEXTS, 0, null));
+        assertThrows(IllegalParameterException.class, () -> new VocabularyAligner(t, t).count(TEXTS, 0, null));
     }
 
     @Test

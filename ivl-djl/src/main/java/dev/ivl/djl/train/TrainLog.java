@@ -1,4 +1,4 @@
-package dev.ivl.cli;
+package dev.ivl.djl.train;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
@@ -7,7 +7,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.ivl.core.IvlException;
-import dev.ivl.djl.train.StepReport;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +94,25 @@ final class TrainLog implements AutoCloseable {
         } catch (JsonParseException | NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * @param listener the caller's listener
+     * @return a listener that logs each step, then passes it and every message on
+     */
+    TrainListener logging(TrainListener listener) {
+        return new TrainListener() {
+            @Override
+            public void onStep(StepReport r) {
+                write(r);
+                listener.onStep(r);
+            }
+
+            @Override
+            public void onMessage(String message) {
+                listener.onMessage(message);
+            }
+        };
     }
 
     static String line(StepReport r) {

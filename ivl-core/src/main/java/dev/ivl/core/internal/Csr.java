@@ -1,9 +1,9 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.internal;
 
 import dev.ivl.core.InvalidInputException;
 
-/** Checks of compressed sparse row (CSR) arrays. */
-final class Csr {
+/** Checks of compressed sparse row (CSR) arrays.  Not API. */
+public final class Csr {
     private Csr() {}
 
     /**
@@ -15,7 +15,7 @@ final class Csr {
      * @param entries the number of entries the value array holds
      * @throws InvalidInputException naming the first defect
      */
-    static void check(String what, int rows, int columns, int[] rowStart, int[] columnIndices, int entries) {
+    public static void check(String what, int rows, int columns, int[] rowStart, int[] columnIndices, int entries) {
         if (rows < 0 || columns < 0) {
             throw new InvalidInputException(what + ": negative shape " + rows + " x " + columns);
         }

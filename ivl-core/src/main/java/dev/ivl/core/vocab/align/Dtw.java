@@ -1,4 +1,4 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
 import dev.ivl.core.InvalidInputException;
 

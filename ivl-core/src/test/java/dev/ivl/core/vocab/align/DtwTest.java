@@ -1,4 +1,4 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

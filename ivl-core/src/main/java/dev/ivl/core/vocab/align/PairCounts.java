@@ -1,5 +1,6 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
+import dev.ivl.core.internal.Csr;
 import dev.ivl.core.InvalidInputException;
 import java.util.Arrays;
 

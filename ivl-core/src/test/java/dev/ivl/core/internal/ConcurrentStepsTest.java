@@ -1,4 +1,4 @@
-package dev.ivl.core.combine;
+package dev.ivl.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

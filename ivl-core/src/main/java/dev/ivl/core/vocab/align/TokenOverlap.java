@@ -1,5 +1,6 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
+import dev.ivl.core.vocab.TokenMap;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.text.TextTokenizer;
 import java.util.HashMap;

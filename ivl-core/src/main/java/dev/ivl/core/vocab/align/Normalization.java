@@ -1,6 +1,7 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.vocab.TokenMap;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,7 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
     /**
      * @param text {@code paper} or {@code prob-topk:K} with K ≥ 1
      * @return the normalisation
-     * @throws InvalidParameterException naming {@code normalize} for anything else
+     * @throws IllegalParameterException naming {@code normalize} for anything else
      */
     static Normalization parse(String text) {
         if ("paper".equals(text)) {
@@ -30,7 +31,7 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
                 // reported below
             }
         }
-        throw new InvalidParameterException("normalize", text, "must be paper or prob-topk:K with an integer K >= 1");
+        throw new IllegalParameterException("normalize", text, "must be paper or prob-topk:K with an integer K >= 1");
     }
 
     /**
@@ -107,7 +108,7 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
         /** Validates k. */
         public ProbTopK {
             if (k < 1) {
-                throw new InvalidParameterException("normalize", "prob-topk:" + k, "needs K >= 1");
+                throw new IllegalParameterException("normalize", "prob-topk:" + k, "needs K >= 1");
             }
         }
 

@@ -1,10 +1,11 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
+import dev.ivl.core.vocab.TokenMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import org.junit.jupiter.api.Test;
 
 /** Both normalisations on a 3 × 3 count matrix, against weights computed by hand. */
@@ -68,11 +69,11 @@ class NormalizationTest {
         assertEquals(new Normalization.ProbTopK(8), Normalization.parse("prob-topk:8"));
         assertEquals("prob-topk:8", Normalization.parse("prob-topk:8").toString());
         assertEquals("paper", new Normalization.Paper().toString());
-        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+        IllegalParameterException e = assertThrows(IllegalParameterException.class,
                 () -> Normalization.parse("prob-topk:x"));
         assertEquals("normalize", e.parameter());
-        assertThrows(InvalidParameterException.class, () -> Normalization.parse("prob-topk:0"));
-        assertThrows(InvalidParameterException.class, () -> Normalization.parse("minmax"));
+        assertThrows(IllegalParameterException.class, () -> Normalization.parse("prob-topk:0"));
+        assertThrows(IllegalParameterException.class, () -> Normalization.parse("minmax"));
     }
 
     @Test

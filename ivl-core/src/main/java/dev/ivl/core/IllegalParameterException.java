@@ -1,7 +1,10 @@
 package dev.ivl.core;
 
-/** A configuration parameter has an invalid value. The message names the parameter and the value. */
-public class InvalidParameterException extends IvlException {
+/**
+ * A configuration parameter has an invalid value. The message names the parameter and the value. (Named so that
+ * it cannot be confused with {@code java.security.InvalidParameterException}.)
+ */
+public class IllegalParameterException extends IvlException {
     private final String parameter;
 
     /**
@@ -9,7 +12,7 @@ public class InvalidParameterException extends IvlException {
      * @param value the rejected value
      * @param requirement what a valid value is (e.g. {@code "must be in (0, 1]"})
      */
-    public InvalidParameterException(String parameter, Object value, String requirement) {
+    public IllegalParameterException(String parameter, Object value, String requirement) {
         super(parameter + " " + requirement + ", got " + value);
         this.parameter = parameter;
     }
@@ -21,7 +24,7 @@ public class InvalidParameterException extends IvlException {
      * @param message the whole message, naming the parameter and the value (e.g. {@code device gpu: CPU only,
      *     because ...})
      */
-    public InvalidParameterException(String parameter, String message) {
+    public IllegalParameterException(String parameter, String message) {
         super(message);
         this.parameter = parameter;
     }

@@ -1,6 +1,8 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.vocab.TokenBytes;
+import dev.ivl.core.vocab.TokenMap;
+import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.text.TextTokenizer;
 import java.nio.charset.StandardCharsets;
@@ -71,11 +73,11 @@ public final class VocabularyAligner {
      * @param progress called with the number of texts done so far, from any of the worker threads, after each
      *     text; may be null
      * @return the counts, |V_base| × |V_value|
-     * @throws InvalidParameterException if threads is below 1
+     * @throws IllegalParameterException if threads is below 1
      */
     public PairCounts count(List<String> texts, int threads, IntConsumer progress) {
         if (threads < 1) {
-            throw new InvalidParameterException("threads", threads, "must be at least 1");
+            throw new IllegalParameterException("threads", threads, "must be at least 1");
         }
         AtomicInteger next = new AtomicInteger();
         AtomicInteger done = new AtomicInteger();

@@ -1,4 +1,4 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
 /**
  * The cost of aligning two tokens: the edit distance (Levenshtein, over bytes) of their normalised forms, times

@@ -1,4 +1,4 @@
-package dev.ivl.core.combine;
+package dev.ivl.core.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.concurrent.Future;
 
 /**
  * Waiting for forward passes that run on other threads, for models that step several sessions at once
- * ({@link CombinedModel} and engine-specific combinations).
+ * ({@code CombinedModel} and engine-specific combinations). Not API: it may change in any release.
  */
 public final class ConcurrentSteps {
     private ConcurrentSteps() {}

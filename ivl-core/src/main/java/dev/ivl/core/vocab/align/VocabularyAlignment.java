@@ -1,7 +1,9 @@
-package dev.ivl.core.vocab;
+package dev.ivl.core.vocab.align;
 
+import dev.ivl.core.vocab.TokenMap;
+import dev.ivl.core.vocab.TokenizerProfile;
 import dev.ivl.core.InvalidInputException;
-import dev.ivl.core.InvalidParameterException;
+import dev.ivl.core.IllegalParameterException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,12 +80,12 @@ public record VocabularyAlignment(Tokenizer base, Tokenizer value, Corpus corpus
     /**
      * @param normalization a normalisation
      * @return its map
-     * @throws InvalidParameterException if this alignment holds no map for it
+     * @throws IllegalParameterException if this alignment holds no map for it
      */
     public TokenMap map(Normalization normalization) {
         TokenMap map = maps.get(normalization);
         if (map == null) {
-            throw new InvalidParameterException("normalize", normalization, "has no map here; available: "
+            throw new IllegalParameterException("normalize", normalization, "has no map here; available: "
                     + maps.keySet());
         }
         return map;
