@@ -13,6 +13,7 @@ import com.hubspot.jinjava.interpret.TemplateError.ErrorType;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.ForTag;
 import com.hubspot.jinjava.tree.TagNode;
+import dev.ivl.core.Limits;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
@@ -35,9 +36,9 @@ import java.util.Set;
 /** A Hugging Face Jinja chat template rendered by Jinjava in a sandbox; see {@link ChatTemplate#jinja}. */
 final class JinjaChatTemplate implements ChatTemplate {
     /** Most characters a rendering may produce, and longest string it may build. */
-    static final int MAX_OUTPUT_CHARS = 4 << 20;
+    static final int MAX_OUTPUT_CHARS = Limits.MAX_TEMPLATE_OUTPUT_CHARS;
     /** Most steps (template nodes visited plus loop iterations) a rendering may take: bounds loops without output. */
-    static final int MAX_STEPS = 1_000_000;
+    static final int MAX_STEPS = Limits.MAX_TEMPLATE_STEPS;
     private static final int MAX_COLLECTION_SIZE = 100_000;
 
     /**

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.ivl.djl.internal.Json;
+import dev.ivl.core.Limits;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.io.StringReader;
@@ -34,7 +35,7 @@ import java.util.TreeMap;
  */
 final class SafetensorsFile implements AutoCloseable {
     /** The largest header accepted; the reference implementation has the same limit. */
-    static final long MAX_HEADER_BYTES = 100_000_000L;
+    static final long MAX_HEADER_BYTES = Limits.MAX_SAFETENSORS_HEADER_BYTES;
 
     private static final String METADATA_KEY = "__metadata__";
 
