@@ -28,7 +28,7 @@ import java.util.OptionalLong;
  * user processor thus sees the whole distribution (a "force this token" hook works under any top-p).
  *
  * @param maxNewTokens the most tokens to generate, counting new tokens only; ≥ 1
- * @param temperature ≥ 0; 0 means greedy decoding
+ * @param temperature 0 for greedy decoding, else at least {@link #MIN_TEMPERATURE}
  * @param topK keep the k most likely tokens (and ties with the k-th); 0 disables
  * @param topP keep the smallest set of most likely tokens whose probability reaches p; in (0, 1], 1 disables
  * @param minP drop tokens less likely than {@code minP × p(most likely)}; in [0, 1), 0 disables
@@ -60,6 +60,9 @@ public record GenerationConfig(
         boolean logprobs,
         int topLogprobs) {
 
+    /** The smallest sampling temperature: 0 is greedy, and below this the scaled logits overflow. */
+    public static final float MIN_TEMPERATURE = 1e-4f;
+
     /** Validates every parameter; the exception names the first invalid one and its value. */
     public GenerationConfig {
         if (maxNewTokens < 1) {
@@ -67,6 +70,10 @@ public record GenerationConfig(
         }
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
             throw new IllegalParameterException("temperature", temperature, "must be a finite number >= 0");
+        }
+        if (temperature > 0 && temperature < MIN_TEMPERATURE) {
+            throw new IllegalParameterException("temperature", temperature, "must be 0 (greedy) or at least "
+                    + MIN_TEMPERATURE + ": logits divided by less overflow to infinity");
         }
         if (topK < 0) {
             throw new IllegalParameterException("topK", topK, "must be >= 0");

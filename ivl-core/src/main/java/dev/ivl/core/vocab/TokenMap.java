@@ -26,14 +26,15 @@ public final class TokenMap {
      * @param columns the value vocabulary size
      * @param rowStart {@code rows + 1} offsets: row r holds entries {@code [rowStart[r], rowStart[r+1])}; copied
      * @param columnIndices each entry's column, strictly increasing within a row; copied
-     * @param weights each entry's weight, finite; copied
+     * @param weights each entry's weight, finite and ≥ 0 (W weighs base tokens into value tokens); copied
      * @throws InvalidInputException if the arrays do not form such a matrix
      */
     public TokenMap(int rows, int columns, int[] rowStart, int[] columnIndices, float[] weights) {
         Csr.check("token map", rows, columns, rowStart, columnIndices, weights.length);
         for (int k = 0; k < weights.length; k++) {
-            if (!Float.isFinite(weights[k])) {
-                throw new InvalidInputException("token map: weight " + k + " is " + weights[k] + ", not finite");
+            if (!Float.isFinite(weights[k]) || weights[k] < 0) {
+                throw new InvalidInputException("token map: weight " + k + " is " + weights[k] + ", not a finite"
+                        + " number >= 0");
             }
         }
         this.rows = rows;

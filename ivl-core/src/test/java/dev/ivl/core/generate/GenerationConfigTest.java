@@ -38,6 +38,7 @@ class GenerationConfigTest {
                 invalid("temperature", "-0.1", b -> b.temperature(-0.1f)),
                 invalid("temperature", "NaN", b -> b.temperature(Float.NaN)),
                 invalid("temperature", "Infinity", b -> b.temperature(Float.POSITIVE_INFINITY)),
+                invalid("temperature", "1.4E-45", b -> b.temperature(Float.MIN_VALUE)),
                 invalid("topK", "-1", b -> b.topK(-1)),
                 invalid("topP", "0.0", b -> b.topP(0f)),
                 invalid("topP", "-0.5", b -> b.topP(-0.5f)),

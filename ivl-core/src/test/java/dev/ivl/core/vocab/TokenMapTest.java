@@ -108,6 +108,9 @@ class TokenMapTest {
     void invalidMapsAndShortArraysAreRefused() {
         assertThrows(InvalidInputException.class,
                 () -> new TokenMap(1, 2, new int[] {0, 1}, new int[] {0}, new float[] {Float.NaN}));
+        InvalidInputException negative = assertThrows(InvalidInputException.class,
+                () -> new TokenMap(1, 2, new int[] {0, 1}, new int[] {0}, new float[] {-0.5f}));
+        assertTrue(negative.getMessage().contains("weight 0 is -0.5"), negative.getMessage());
         assertThrows(InvalidInputException.class,
                 () -> new TokenMap(2, 2, new int[] {0, 2, 1}, new int[] {0, 1}, new float[] {1, 1}));
         TokenMap map = TokenMap.identity(4);

@@ -1,12 +1,14 @@
 package dev.ivl.djl.internal;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+import dev.ivl.core.Limits;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.io.Reader;
@@ -27,26 +29,29 @@ import java.util.List;
 public final class Json {
     private Json() {}
 
+    /** How deeply JSON values may nest; the files ivl reads nest a few levels. */
+    private static final int MAX_DEPTH = 200;
+
     /**
-     * Parses one strict JSON value, with nothing but whitespace after it.
+     * Parses one strict JSON value, with nothing but whitespace after it. A name repeated in one object is refused
+     * (a parser that keeps the last one would silently drop the first, e.g. a tensor of a safetensors header), and
+     * so is nesting deeper than 200 levels.
      *
      * @param file the file, named in messages
      * @param what names the text in messages ("header", "the index"), or null for the file itself
      * @param text the JSON text
      * @return the value
-     * @throws ModelFormatException naming the file and Gson's description of the first error
+     * @throws ModelFormatException naming the file and the first error
      */
     public static JsonElement parse(Path file, String what, Reader text) {
+        String subject = what == null ? "" : what + " is ";
         try {
             JsonReader reader = new JsonReader(text);
             reader.setStrictness(Strictness.STRICT);
-            JsonElement root = JsonParser.parseReader(reader);
+            JsonElement root = read(reader, 0, file, subject);
             reader.peek(); // strict mode throws here unless only whitespace follows
             return root;
-        } catch (StackOverflowError e) {
-            throw new ModelFormatException(file, (what == null ? "" : what + " is ") + "not valid JSON: nested too"
-                    + " deeply");
-        } catch (JsonParseException | IOException | IllegalStateException e) {
+        } catch (JsonParseException | IOException | IllegalStateException | NumberFormatException e) {
             Throwable cause = e;
             while (cause.getCause() != null) {
                 cause = cause.getCause();
@@ -59,13 +64,76 @@ public final class Json {
         }
     }
 
+    /** Reads one value, refusing repeated names and deep nesting. */
+    private static JsonElement read(JsonReader in, int depth, Path file, String subject) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw new ModelFormatException(file, subject + "not valid JSON: nested deeper than " + MAX_DEPTH
+                    + " levels at " + in.getPath());
+        }
+        switch (in.peek()) {
+            case BEGIN_OBJECT -> {
+                JsonObject object = new JsonObject();
+                in.beginObject();
+                while (in.hasNext()) {
+                    String name = in.nextName();
+                    if (object.has(name)) {
+                        throw new ModelFormatException(file, subject + "not valid: the name \"" + name
+                                + "\" appears twice in one object (at " + in.getPath() + ")");
+                    }
+                    object.add(name, read(in, depth + 1, file, subject));
+                }
+                in.endObject();
+                return object;
+            }
+            case BEGIN_ARRAY -> {
+                JsonArray array = new JsonArray();
+                in.beginArray();
+                while (in.hasNext()) {
+                    array.add(read(in, depth + 1, file, subject));
+                }
+                in.endArray();
+                return array;
+            }
+            case STRING -> {
+                return new JsonPrimitive(in.nextString());
+            }
+            case NUMBER -> {
+                return new JsonPrimitive(new BigDecimal(in.nextString()));
+            }
+            case BOOLEAN -> {
+                return new JsonPrimitive(in.nextBoolean());
+            }
+            case NULL -> {
+                in.nextNull();
+                return JsonNull.INSTANCE;
+            }
+            default -> throw new ModelFormatException(file, subject + "not valid JSON at " + in.getPath());
+        }
+    }
+
     /**
-     * @param file a file
+     * @param file a small JSON file of a model folder
      * @return its text
-     * @throws ModelFormatException if it is missing or unreadable
+     * @throws ModelFormatException if it is missing, unreadable, or larger than
+     *     {@link Limits#MAX_CONFIG_JSON_BYTES}
      */
     public static String readFile(Path file) {
+        return readFile(file, Limits.MAX_CONFIG_JSON_BYTES);
+    }
+
+    /**
+     * @param file a file
+     * @param maxBytes the largest size accepted, checked before reading
+     * @return its text
+     * @throws ModelFormatException if it is missing, unreadable or too large
+     */
+    public static String readFile(Path file, long maxBytes) {
         try {
+            long size = Files.size(file);
+            if (size > maxBytes) {
+                throw new ModelFormatException(file, "is " + size + " bytes, more than the " + maxBytes
+                        + " a file of its kind may have (dev.ivl.core.Limits)");
+            }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(file, "file not found", e);
@@ -95,6 +163,16 @@ public final class Json {
      */
     public static JsonObject readObject(Path file) {
         return parseObject(readFile(file), file);
+    }
+
+    /**
+     * @param file a JSON file whose top level must be an object
+     * @param maxBytes the largest size accepted, checked before reading
+     * @return the object
+     * @throws ModelFormatException if the file cannot be read, is too large or is not one strict JSON object
+     */
+    public static JsonObject readObject(Path file, long maxBytes) {
+        return parseObject(readFile(file, maxBytes), file);
     }
 
     /**

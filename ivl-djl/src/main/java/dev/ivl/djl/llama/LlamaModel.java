@@ -31,7 +31,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -152,6 +154,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             }
             RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, norms);
             NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
+            loader.checkAllUsed(dir, config);
             return new LlamaModel(dir, folder, config, options, manager, embed, layers, norm, lmHead);
         } catch (RuntimeException e) {
             manager.close();
@@ -185,9 +188,30 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         }
     }
 
-    /** Loads tensors with their shapes checked against the config. */
-    private record Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype) {
+    /** Loads tensors with their shapes checked against the config, remembering which it loaded. */
+    private record Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype, Set<String> used) {
+        Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype) {
+            this(weights, manager, dtype, new HashSet<>());
+        }
+
+        /**
+         * Refuses a checkpoint with tensors the config does not use: a config that says fewer layers (or tied
+         * embeddings) than the weights hold would otherwise run another model than the one saved, silently.
+         * Rotary frequency buffers that old checkpoints hold are not weights and are ignored.
+         */
+        void checkAllUsed(Path dir, LlamaConfig config) {
+            List<String> unused = weights.names().stream()
+                    .filter(n -> !used.contains(n) && !n.endsWith("rotary_emb.inv_freq")).sorted().toList();
+            if (!unused.isEmpty()) {
+                throw new ModelFormatException(dir.resolve(LlamaConfig.FILE_NAME), "does not use the checkpoint's"
+                        + " tensor " + unused.get(0) + (unused.size() > 1 ? " and " + (unused.size() - 1) + " more"
+                        : "") + " (num_hidden_layers " + config.numHiddenLayers() + ", tie_word_embeddings "
+                        + config.tieWordEmbeddings() + "): config.json and the weights describe different models");
+            }
+        }
+
         NDArray load(String name, long... expected) {
+            used.add(name);
             TensorInfo info = weights.info(name);
             if (!Arrays.equals(info.shape(), expected)) {
                 throw new ModelFormatException(info.file(), "tensor " + name + " has shape "

@@ -3,6 +3,8 @@ package dev.ivl.djl.tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonObject;
 import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.Limits;
+import dev.ivl.djl.internal.Json;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.text.TextTokenizer;
 import java.io.IOException;
@@ -95,7 +97,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         } else if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file, "no such tokenizer file or model folder");
         }
-        JsonObject json = JsonFiles.readObject(file);
+        JsonObject json = Json.readObject(file, Limits.MAX_TOKENIZER_JSON_BYTES);
         Vocabulary vocabulary = Vocabulary.of(file, json);
         for (int id : generationEosIds) {
             if (id >= vocabulary.size()) {

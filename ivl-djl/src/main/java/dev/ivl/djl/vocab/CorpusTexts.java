@@ -5,10 +5,8 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
-import java.io.BufferedReader;
+import dev.ivl.djl.internal.TextLines;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,10 +42,9 @@ public final class CorpusTexts {
                 break;
             }
             boolean jsonl = file.getFileName().toString().endsWith(".jsonl");
-            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                int lineNumber = 0;
-                for (String line = reader.readLine(); line != null && texts.size() < limit; line = reader.readLine()) {
-                    lineNumber++;
+            try (TextLines lines = new TextLines(file, Files.newInputStream(file))) {
+                for (String line = lines.next(); line != null && texts.size() < limit; line = lines.next()) {
+                    int lineNumber = lines.number();
                     if (line.isBlank()) {
                         continue;
                     }
@@ -73,8 +70,6 @@ public final class CorpusTexts {
                         }
                     }
                 }
-            } catch (CharacterCodingException e) {
-                throw new ModelFormatException(file, "is not UTF-8 text", e);
             } catch (IOException e) {
                 throw new ModelFormatException(file, "cannot be read: " + e, e);
             }

@@ -8,9 +8,7 @@ import com.google.gson.JsonObject;
 import dev.ivl.djl.internal.Json;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -240,12 +238,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     /** @return the index's weight_map: tensor name → shard file name, in file order */
     private static Map<String, String> readWeightMap(Path index) {
-        JsonElement root;
-        try (Reader in = Files.newBufferedReader(index, StandardCharsets.UTF_8)) {
-            root = Json.parse(index, "the index", in);
-        } catch (IOException e) {
-            throw new ModelFormatException(index, "cannot read: " + e, e);
-        }
+        JsonElement root = Json.parse(index, "the index", new StringReader(Json.readFile(index)));
         if (!root.isJsonObject()) {
             throw new ModelFormatException(index, "not a JSON object");
         }

@@ -14,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -201,8 +202,9 @@ public final class SafetensorsWriter {
     /**
      * Writes the file.
      *
-     * @param file the destination; its folder is created if needed, an existing file is replaced
-     * @throws IvlException if the file cannot be written
+     * @param file the destination; its folder is created if needed, an existing regular file is replaced
+     * @throws IvlException if the file cannot be written, or the destination exists and is not a regular file (a
+     *     folder, a link, a FIFO or a device is never replaced)
      */
     public void write(Path file) {
         List<Map.Entry<String, Entry>> ordered = new ArrayList<>(entries.entrySet());
@@ -210,11 +212,17 @@ public final class SafetensorsWriter {
                 .thenComparing(Map.Entry::getKey));
         byte[] header = header(ordered);
         Path absolute = file.toAbsolutePath();
-        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".partial");
+        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IvlException(file + ": exists and is not a regular file; refusing to replace it");
+        }
+        Path temporary = null;
         try {
             Files.createDirectories(absolute.getParent());
-            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            // a new file of our own beside the destination (never one that happens to exist)
+            temporary = Files.createTempFile(absolute.getParent(), absolute.getFileName() + ".", ".partial");
+            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
                 ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
                 writeFully(out, prefix);
                 writeFully(out, ByteBuffer.wrap(header));
@@ -229,7 +237,9 @@ public final class SafetensorsWriter {
             }
         } catch (IOException e) {
             try {
-                Files.deleteIfExists(temporary);
+                if (temporary != null) {
+                    Files.deleteIfExists(temporary);
+                }
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }

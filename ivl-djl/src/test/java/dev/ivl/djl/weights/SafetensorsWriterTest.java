@@ -78,7 +78,10 @@ class SafetensorsWriterTest {
             tensors.put("transposed", transposed);
             Path file = tmp.resolve("sub/dir/model.safetensors");
             SafetensorsWriter.write(file, tensors, Map.of("format", "pt", "note", "ivl test"));
-            assertFalse(Files.exists(tmp.resolve("sub/dir/model.safetensors.partial")));
+            try (var left = Files.list(tmp.resolve("sub/dir"))) {
+                assertEquals(List.of("model.safetensors"), left.map(p -> p.getFileName().toString()).toList(),
+                        "no temporary file left");
+            }
 
             try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.openFile(file)) {
                 assertEquals(Map.of("format", "pt", "note", "ivl test"), checkpoint.metadata());

@@ -21,12 +21,39 @@ final class Labeller {
     private final TextTokenizer tokenizer;
     private final ChatTemplate template;
     private final int maxLength;
+    /** The longest token string's length in characters; 0 if unknown. */
+    private final int longestToken;
     private final int[] eosIds;
+
+    /**
+     * Skips a text too long for {@code maxLength} tokens before tokenizing it (a 50 MB line took 88 s to tokenize):
+     * no token decodes to more characters than the longest token string, so a text longer than {@code maxLength}
+     * such strings has more than {@code maxLength} tokens.
+     */
+    private void checkFits(String text) throws Unlabellable {
+        if (longestToken > 0 && (long) text.length() > (long) maxLength * longestToken) {
+            throw new Unlabellable(text.length() + " characters, more than " + maxLength + " tokens of at most "
+                    + longestToken + " characters can spell: more than the maximum length " + maxLength);
+        }
+    }
+
+    /** @return the longest token string of the vocabulary, or 0 if the tokenizer does not expose them */
+    private static int longestToken(TextTokenizer tokenizer) {
+        int longest = 0;
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            String s = tokenizer.tokenString(id);
+            if (s != null) {
+                longest = Math.max(longest, s.length());
+            }
+        }
+        return longest;
+    }
 
     Labeller(TextTokenizer tokenizer, ChatTemplate template, int maxLength) {
         this.tokenizer = tokenizer;
         this.template = template;
         this.maxLength = maxLength;
+        this.longestToken = longestToken(tokenizer);
         this.eosIds = tokenizer.eosTokenIds();
     }
 
@@ -48,6 +75,7 @@ final class Labeller {
      */
     Sample label(List<ChatMessage> messages, int source) throws Unlabellable {
         String full = render(messages, messages.size(), false);
+        checkFits(full);
         int[] tokens = tokenizer.encode(full, false); // the template renders the special tokens itself
         if (tokens.length > maxLength) {
             throw new Unlabellable(tokens.length + " tokens, more than the maximum length " + maxLength);
@@ -97,6 +125,7 @@ final class Labeller {
      * @throws Unlabellable if the sample is longer than the maximum or has fewer than two tokens
      */
     Sample labelText(String text, int source) throws Unlabellable {
+        checkFits(text);
         int[] tokens = tokenizer.encode(text, true);
         if (tokens.length > maxLength) {
             throw new Unlabellable(tokens.length + " tokens, more than the maximum length " + maxLength);

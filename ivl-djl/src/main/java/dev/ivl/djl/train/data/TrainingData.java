@@ -2,16 +2,11 @@ package dev.ivl.djl.train.data;
 
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
+import dev.ivl.djl.internal.TextLines;
 import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -85,15 +80,9 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
         List<Sample> samples = new ArrayList<>();
         int skipped = 0;
         int lineNumber = 0;
-        try (InputStream in = new DigestInputStream(Files.newInputStream(jsonl), digest);
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8
-                        .newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                lineNumber++;
-                if (lineNumber == 1 && line.startsWith("\uFEFF")) {
-                    line = line.substring(1); // a UTF-8 byte order mark
-                }
+        try (TextLines lines = new TextLines(jsonl, new DigestInputStream(Files.newInputStream(jsonl), digest))) {
+            for (String line = lines.next(); line != null; line = lines.next()) {
+                lineNumber = lines.number();
                 if (line.isBlank()) {
                     continue;
                 }
@@ -111,8 +100,6 @@ public record TrainingData(Path file, String sha256, List<Sample> samples, int s
             }
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(jsonl, "no such data file");
-        } catch (CharacterCodingException e) {
-            throw new ModelFormatException(jsonl, "line " + (lineNumber + 1) + ": not valid UTF-8", e);
         } catch (IOException e) {
             throw new ModelFormatException(jsonl, "cannot be read: " + e, e);
         }
