@@ -67,6 +67,17 @@ class CliTest {
     }
 
     @Test
+    void aHugeTokenLimitRunsToTheEndOfTheContext() {
+        // it allocated arrays of the requested length up front: OutOfMemoryError (issue 13)
+        Run r = run("generate", "--model", GQA.toString(), "--prompt-ids", "1,2,3", "--max-new-tokens", "1000000000",
+                "--max-context", "40", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonObject json = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+        assertEquals("CONTEXT_FULL", json.get("finishReason").getAsString());
+        assertEquals(38, json.getAsJsonArray("tokens").size(), "3 prompt + 37 fed fill 40; the last is not fed");
+    }
+
+    @Test
     void logitsCommandWritesTheFullSequenceLogits(@TempDir Path tmp) {
         Path out = tmp.resolve("logits.safetensors");
         try (SafetensorsCheckpoint expected = SafetensorsCheckpoint.openFile(GQA.resolve("expected.safetensors"))) {

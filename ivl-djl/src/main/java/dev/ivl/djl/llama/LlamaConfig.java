@@ -280,14 +280,18 @@ public record LlamaConfig(
 
     private static void checkArchitecture(Json.Fields f, Path source) {
         List<String> architectures = f.optionalStrings("architectures");
+        String modelType = f.optionalString("model_type");
         if (architectures != null) {
             if (!architectures.contains(ARCHITECTURE)) {
                 throw new ModelFormatException(source, "architectures " + architectures + " does not include "
                         + ARCHITECTURE + "; only LLaMA-architecture models are supported");
             }
+            if (modelType != null && !modelType.equals("llama")) { // Hugging Face reads model_type first
+                throw new ModelFormatException(source, "model_type is '" + modelType + "' but architectures says "
+                        + ARCHITECTURE + "; expected model_type 'llama'");
+            }
             return;
         }
-        String modelType = f.optionalString("model_type");
         if (!"llama".equals(modelType)) {
             throw new ModelFormatException(source, "architectures is missing and model_type is "
                     + (modelType == null ? "missing" : "'" + modelType + "'") + "; expected model_type 'llama'");
