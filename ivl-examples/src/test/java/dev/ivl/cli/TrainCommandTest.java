@@ -292,6 +292,7 @@ class TrainCommandTest {
         Path lockFile = tmp.resolve("run.ivl-lock");
         try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = other.lock()) { // as a run of this process would
+            assertTrue(lock.isValid());
             assertRefused("another training run (process " + ProcessHandle.current().pid() + ") is writing " + out
                     + "; wait for it to end, or choose another --out", CliTest.run(train(data, out)));
             assertEquals(List.of("run.ivl-lock"), besideTheModel(), "the other run's lock, nothing else");
