@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a value model by inverse value learning: it learns z_delta so that "
                 + "z_base + z_delta fits the data's assistant replies. Progress goes to stderr, a loss log to "
-                + "OUT/train-log.jsonl, the model to OUT.")
+                + "OUT/train-log.jsonl, the model to OUT: written in OUT.ivl-partial, moved to OUT when complete.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--value-init", required = true, paramLabel = "DIR",
             description = "pretrained checkpoint the value model starts from")
@@ -83,8 +83,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "write a resumable checkpoint every N steps, 0 = never (default: 0)")
     Integer checkpointEvery;
 
-    @Option(names = "--resume", description = "continue from the checkpoint in the output folder, if there is one")
+    @Option(names = "--resume", description = "continue an interrupted run into the output folder from its "
+            + "checkpoint, if there is one; it must have been made with the same data, models and settings")
     boolean resume;
+
+    @Option(names = "--force", description = "replace a model already in the output folder (it stays intact until "
+            + "the new one is complete), or discard an interrupted run's checkpoint")
+    boolean force;
 
     @Option(names = "--device", paramLabel = "DEV", description = "cpu, gpu or gpu:<index> (default: cpu)")
     String device;
@@ -98,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     TrainConfig toConfig() {
         TrainConfig.Builder b = TrainConfig.builder().valueInit(valueInit).bases(bases).data(data).out(out)
-                .resume(resume);
+                .resume(resume).force(force);
         if (scheme != null) {
             b.scheme(Cli.enumOption("--scheme", scheme, Scheme.class));
         }

@@ -23,6 +23,7 @@ import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import dev.ivl.djl.weights.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import ai.djl.ndarray.NDScope;
@@ -55,6 +56,12 @@ import java.util.Optional;
  * }</pre>
  */
 public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
+    /**
+     * The file that marks a model folder still being written (by {@code ivl train}, which removes it just before
+     * it moves the finished folder into place); {@link #load} refuses a folder that holds it.
+     */
+    public static final String INCOMPLETE_MARKER = ".ivl-incomplete";
+
     private final LlamaConfig config;
     private final LoadOptions options;
     private final NDManager manager;
@@ -97,7 +104,8 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      *
      * @param dir a folder with {@code config.json} and {@code model.safetensors} (or shards and their index)
      * @return the model, which the caller closes
-     * @throws ModelFormatException if a file is missing or corrupt, or a tensor disagrees with the config
+     * @throws ModelFormatException if a file is missing or corrupt, a tensor disagrees with the config, or the folder
+     *     holds {@link #INCOMPLETE_MARKER} (its writing did not complete)
      */
     public static LlamaModel load(Path dir) {
         return load(dir, LoadOptions.defaults());
@@ -109,10 +117,15 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      * @param dir a folder with {@code config.json} and {@code model.safetensors} (or shards and their index)
      * @param options device, dtype and context
      * @return the model, which the caller closes
-     * @throws ModelFormatException if a file is missing or corrupt, or a tensor disagrees with the config
+     * @throws ModelFormatException if a file is missing or corrupt, a tensor disagrees with the config, or the folder
+     *     holds {@link #INCOMPLETE_MARKER} (its writing did not complete)
      * @throws dev.ivl.core.IvlException if the PyTorch native cannot be loaded
      */
     public static LlamaModel load(Path dir, LoadOptions options) {
+        if (Files.exists(dir.resolve(INCOMPLETE_MARKER), LinkOption.NOFOLLOW_LINKS)) {
+            throw new ModelFormatException(dir, "the write of this model did not complete (it holds "
+                    + INCOMPLETE_MARKER + "); resume or rerun the training that writes it");
+        }
         LlamaConfig config = LlamaConfig.load(dir);
         DataType dtype = options.effectiveDtype();
         Folder folder = Folder.read(dir, config);

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
@@ -37,11 +36,14 @@ import java.util.concurrent.Executors;
  * tokens of {@code CE(stop_gradient(z_base) + z_delta)} plus {@code λ·mean|z_delta|}. AdamW with linear warm-up and
  * cosine decay, global gradient-norm clipping. With several bases the steps are split evenly among them, in order
  * (a curriculum). Checkpoints hold the weights, AdamW's moments and the position in the data, so that a resumed run
- * continues exactly where the interrupted one stopped.
+ * continues exactly where the interrupted one stopped; they also record the data's hash, the models and the
+ * settings, and a run resumes only a checkpoint made with the same.
+ *
+ * <p>The output folder appears whole or not at all, and one run at a time writes it: the run writes
+ * {@code <out>.ivl-partial} (which {@link LlamaModel#load} refuses until it is complete) and renames it to
+ * {@code out} at the end; a model already in {@code out} is replaced only with {@link TrainConfig#force()}.
  */
 public final class IvlTrainer {
-    static final String CHECKPOINT_DIR = "checkpoint";
-    static final String STATE_FILE = "state.json";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
     static final String IVL_FILE = IvlManifest.FILE_NAME;
     /** The loss log a run writes in its output folder, one JSON line per optimizer step. */
@@ -59,8 +61,17 @@ public final class IvlTrainer {
      *
      * @param listener receives progress and notices
      * @return the result; the model is in {@link TrainConfig#out()}
+     * @throws IvlException if another run writes the same folder, the folder holds a model (without
+     *     {@link TrainConfig#force()}) or files that are not a model's, the checkpoint to resume was made with other
+     *     data, models or settings, or training fails; {@code out} is then as it was
      */
     public TrainResult train(TrainListener listener) {
+        try (OutputFolder folder = OutputFolder.open(config.out(), config.force(), config.resume())) {
+            return train(folder, listener);
+        }
+    }
+
+    private TrainResult train(OutputFolder folder, TrainListener listener) {
         HfTokenizer tokenizer = HfTokenizer.load(config.valueInit());
         TrainingData data;
         try {
@@ -81,8 +92,12 @@ public final class IvlTrainer {
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
                 (int) Math.ceil(config.warmupRatio() * totalSteps), totalSteps);
 
-        Path checkpoint = config.out().resolve(CHECKPOINT_DIR);
-        boolean resuming = config.resume() && Files.exists(checkpoint.resolve(STATE_FILE));
+        RunState state = RunState.of(config, data.sha256(), totalSteps);
+        Path checkpoint = folder.checkpoint();
+        boolean resuming = config.resume() && folder.hasCheckpoint();
+        Path stateFile = checkpoint.resolve(RunState.FILE_NAME);
+        int firstStep = resuming ? state.resumeFrom(RunState.read(stateFile), stateFile) : 0;
+        folder.begin(resuming);
         LoadOptions options = LoadOptions.builder().device(config.device()).dtype(DataType.FLOAT32).build();
         try (LlamaModel value = LlamaModel.load(resuming ? checkpoint : config.valueInit(), options);
                 NDManager manager = NDManager.newBaseManager(value.device(), "PyTorch");
@@ -94,9 +109,9 @@ public final class IvlTrainer {
                 return t;
             });
             try {
-                try (TrainLog log = new TrainLog(config.out(), resuming)) {
-                    return run(value, manager, bases, baseWorker, data, batcher, stepsPerEpoch, totalSteps, schedule,
-                            checkpoint, resuming, log.logging(listener));
+                try (TrainLog log = new TrainLog(folder.work(), resuming)) {
+                    return run(value, manager, bases, baseWorker, data, batcher, stepsPerEpoch, schedule, folder,
+                            state, firstStep, log.logging(listener));
                 }
             } finally {
                 baseWorker.shutdown();
@@ -105,8 +120,8 @@ public final class IvlTrainer {
     }
 
     private TrainResult run(LlamaModel value, NDManager manager, Bases bases, ExecutorService baseWorker,
-            TrainingData data, Batcher batcher, List<Integer> stepsPerEpoch, int totalSteps,
-            LearningRateSchedule schedule, Path checkpoint, boolean resuming, TrainListener listener) {
+            TrainingData data, Batcher batcher, List<Integer> stepsPerEpoch, LearningRateSchedule schedule,
+            OutputFolder folder, RunState state, int firstStep, TrainListener listener) {
         if (config.maxLength() > value.maxSequenceLength()) {
             throw new IllegalParameterException("maxLength", config.maxLength(), "exceeds the context of "
                     + config.valueInit() + " (" + value.maxSequenceLength() + " tokens)");
@@ -114,10 +129,11 @@ public final class IvlTrainer {
         Map<String, NDArray> params = value.parameters();
         params.values().forEach(p -> p.setRequiresGradient(true));
         AdamW optimizer = new AdamW(params, manager, config.weightDecay());
-        int step = 0;
-        if (resuming) {
+        int totalSteps = state.totalSteps();
+        Path checkpoint = folder.checkpoint();
+        int step = firstStep;
+        if (step > 0) {
             optimizer.load(checkpoint.resolve(OPTIMIZER_FILE));
-            step = readStep(checkpoint.resolve(STATE_FILE));
             listener.onMessage("resuming from " + checkpoint + " at step " + step + " of " + totalSteps);
         }
         long start = System.nanoTime();
@@ -159,7 +175,7 @@ public final class IvlTrainer {
                     listener.onStep(new StepReport(step, totalSteps, epoch, lastLoss, ce, meanAbs, lr, labelsSeen,
                             tokensFed / elapsed, elapsed));
                     if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < totalSteps) {
-                        writeCheckpoint(value, optimizer, checkpoint, step);
+                        writeCheckpoint(value, optimizer, checkpoint, state.at(step));
                         listener.onMessage("checkpoint at step " + step + ": " + checkpoint);
                     }
                 }
@@ -167,8 +183,9 @@ public final class IvlTrainer {
             }
         }
         params.values().forEach(p -> p.setRequiresGradient(false));
-        value.save(config.out(), DataType.FLOAT32); // with the tokenizer files of valueInit
-        writeIvlJson(data, step, value.tokenizer().flatMap(Vocabularies::fingerprint).orElse(null));
+        value.save(folder.work(), DataType.FLOAT32); // with the tokenizer files of valueInit
+        writeIvlJson(folder.work(), data, step, value.tokenizer().flatMap(Vocabularies::fingerprint).orElse(null));
+        folder.commit();
         return new TrainResult(config.out(), step, lastLoss, data.skipped());
     }
 
@@ -222,15 +239,13 @@ public final class IvlTrainer {
         }
     }
 
-    private static void writeCheckpoint(LlamaModel value, AdamW optimizer, Path dir, int step) {
-        Path partial = dir.resolveSibling(CHECKPOINT_DIR + ".partial");
-        deleteTree(partial);
+    private static void writeCheckpoint(LlamaModel value, AdamW optimizer, Path dir, RunState state) {
+        Path partial = dir.resolveSibling(dir.getFileName() + ".partial");
+        OutputFolder.deleteTree(partial);
         value.save(partial, DataType.FLOAT32);
         optimizer.save(partial.resolve(OPTIMIZER_FILE));
-        JsonObject state = new JsonObject();
-        state.addProperty("step", step);
-        write(partial.resolve(STATE_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(state));
-        deleteTree(dir);
+        state.write(partial.resolve(RunState.FILE_NAME));
+        OutputFolder.deleteTree(dir);
         try {
             Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -238,16 +253,8 @@ public final class IvlTrainer {
         }
     }
 
-    private static int readStep(Path stateFile) {
-        try {
-            return JsonParser.parseString(Files.readString(stateFile)).getAsJsonObject().get("step").getAsInt();
-        } catch (IOException | RuntimeException e) {
-            throw new IvlException(stateFile + ": cannot read the checkpoint state: " + e.getMessage(), e);
-        }
-    }
-
     /** Writes the {@link IvlManifest} of the trained model, with what else makes the run reproducible. */
-    private void writeIvlJson(TrainingData data, int steps, String vocabulary) {
+    private void writeIvlJson(Path dir, TrainingData data, int steps, String vocabulary) {
         JsonObject json = new JsonObject();
         json.addProperty("format", "ivl-value-model");
         json.addProperty("version", 1);
@@ -271,28 +278,11 @@ public final class IvlTrainer {
         json.addProperty("epochs", config.epochs());
         json.addProperty("learningRate", config.learningRate());
         json.addProperty("seed", config.seed());
-        write(config.out().resolve(IVL_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
-    }
-
-    private static void write(Path file, String text) {
+        Path file = dir.resolve(IVL_FILE);
         try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, text);
+            Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
         } catch (IOException e) {
             throw new IvlException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new IvlException("cannot delete " + dir + ": " + e.getMessage(), e);
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param bases the frozen base models, in curriculum order (one base: plain IVL; several: the training steps are
  *     split evenly among them, in order); empty for {@link Scheme#CAUSAL_LM}
  * @param data the JSONL training file ({@code messages} or {@code instruction}/{@code response} objects)
- * @param out the folder the trained model is written to (HF {@code LlamaForCausalLM} layout plus {@code ivl.json})
+ * @param out the folder the trained model is written to (HF {@code LlamaForCausalLM} layout plus {@code ivl.json}),
+ *     whole or not at all: the run writes {@code <out>.ivl-partial} and renames it to {@code out} when complete
  * @param scheme residual (default), cascade, cascade without text embedding, or plain causal-LM training
  * @param lambda λ of the L1 term λ·mean|z_delta| over label positions; ≥ 0 (the paper uses 1)
  * @param learningRate peak AdamW learning rate; &gt; 0
@@ -29,7 +30,11 @@ import java.util.Objects;
  * @param template chat template: {@code own} (the tokenizer's chat_template), {@code llama2} or {@code zephyr}
  * @param seed seeds shuffling (and anything else random)
  * @param checkpointEvery write a resumable checkpoint every N optimizer steps; 0 for none
- * @param resume continue from the checkpoint in {@code out} when there is one
+ * @param resume continue from the checkpoint of an interrupted run into {@code out} when there is one; the
+ *     checkpoint must have been made with the same data, models and settings (the device and checkpoint interval
+ *     aside)
+ * @param force replace a model already in {@code out} (it stays intact until the new one is complete), or discard
+ *     the checkpoint of an interrupted run into {@code out}
  * @param device {@code cpu}, {@code gpu} or {@code gpu:i}
  * @param maxSteps stop after this many optimizer steps (the learning-rate schedule spans them); 0 for all the
  *     epochs' steps
@@ -53,6 +58,7 @@ public record TrainConfig(
         long seed,
         int checkpointEvery,
         boolean resume,
+        boolean force,
         String device,
         int maxSteps) {
 
@@ -116,6 +122,7 @@ public record TrainConfig(
         private int checkpointEvery;
         private int maxSteps;
         private boolean resume;
+        private boolean force;
         private String device = "cpu";
 
         private Builder() {}
@@ -222,9 +229,15 @@ public record TrainConfig(
             return this;
         }
 
-        /** @param v whether to resume from a checkpoint in the output folder @return this */
+        /** @param v whether to resume an interrupted run into the output folder from its checkpoint @return this */
         public Builder resume(boolean v) {
             resume = v;
+            return this;
+        }
+
+        /** @param v whether to replace a model (or an interrupted run's checkpoint) in the output folder @return this */
+        public Builder force(boolean v) {
+            force = v;
             return this;
         }
 
@@ -244,7 +257,7 @@ public record TrainConfig(
         public TrainConfig build() {
             return new TrainConfig(valueInit, bases, data, out, scheme, lambda, learningRate, weightDecay,
                     warmupRatio, epochs, batchTokens, gradientAccumulation, maxLength, clipNorm, template, seed,
-                    checkpointEvery, resume, device, maxSteps);
+                    checkpointEvery, resume, force, device, maxSteps);
         }
     }
 }

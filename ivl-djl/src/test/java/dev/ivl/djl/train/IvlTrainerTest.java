@@ -3,20 +3,28 @@ package dev.ivl.djl.train;
 import dev.ivl.core.model.Scheme;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.IvlException;
+import dev.ivl.core.ModelFormatException;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.testutil.Fixtures;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -195,5 +203,67 @@ class IvlTrainerTest {
                 assertEquals(scheme, trained.scheme(), "read back from ivl.json");
             }
         }
+    }
+
+    /** @return each file under a folder, by its relative path, with its bytes' hash */
+    static Map<String, String> snapshot(Path dir) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.filter(Files::isRegularFile).toList()) {
+                files.put(dir.relativize(p).toString(), Arrays.hashCode(Files.readAllBytes(p)) + "");
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void aFailedFinalWriteLeavesTheEarlierModelAndNoLoadableFolder() throws IOException {
+        TrainConfig residual = config("model").maxSteps(2).build();
+        run(residual);
+        Path out = residual.out();
+        Map<String, String> before = snapshot(out);
+        Path work = tmp.resolve("model" + OutputFolder.WORK_SUFFIX);
+        TrainConfig cascade = config("model").maxSteps(2).scheme(Scheme.CASCADE).force(true).build();
+        IvlException e = assertThrows(IvlException.class, () -> new IvlTrainer(cascade).train(report -> {
+            try {
+                Files.createDirectories(work.resolve("ivl.json")); // the write of ivl.json will fail
+            } catch (IOException io) {
+                throw new UncheckedIOException(io);
+            }
+        }));
+        assertTrue(e.getMessage().startsWith("cannot write " + work.resolve("ivl.json")), e.getMessage());
+        assertEquals(before, snapshot(out), "the earlier model is untouched");
+        ModelFormatException refused = assertThrows(ModelFormatException.class, () -> LlamaModel.load(work));
+        assertTrue(refused.getMessage().contains("did not complete"), refused.getMessage());
+        run(cascade);
+        try (LlamaModel trained = LlamaModel.load(out)) {
+            assertEquals(Scheme.CASCADE, trained.scheme());
+        }
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("model.")).toList());
+        }
+    }
+
+    @Test
+    void aSecondRunIntoTheFolderIsRefusedWhileTheFirstWritesIt() throws IOException {
+        TrainConfig config = config("shared").build();
+        List<IvlException> refused = new ArrayList<>();
+        List<StepReport> reports = run(config("shared").build());
+        assertThrows(IvlException.class, () -> run(config)); // the folder holds a model now
+        TrainConfig again = config("shared").force(true).build();
+        new IvlTrainer(again).train(report -> {
+            if (report.step() == 1) {
+                refused.add(assertThrows(IvlException.class, () -> run(again)));
+            }
+        });
+        assertEquals(1, refused.size());
+        assertTrue(refused.get(0).getMessage().startsWith("another training run (process "
+                + ProcessHandle.current().pid() + ") is writing " + again.out()), refused.get(0).getMessage());
+        List<String> log = Files.readAllLines(again.out().resolve(IvlTrainer.LOG_FILE));
+        assertEquals(reports.size(), log.size());
+        for (int i = 0; i < log.size(); i++) {
+            assertEquals(i + 1, JsonParser.parseString(log.get(i)).getAsJsonObject().get("step").getAsInt());
+        }
+        assertFalse(Files.exists(tmp.resolve("shared" + OutputFolder.LOCK_SUFFIX)), "the lock is released");
     }
 }

@@ -211,7 +211,7 @@ public final class Experiment {
 
     private void train(String name, TrainConfig.Builder builder) {
         TrainConfig c = builder.maxLength(ExperimentConfig.CONTEXT)
-                .template(TEMPLATE).seed(config.seed()).build();
+                .template(TEMPLATE).seed(config.seed()).force(true).build(); // a rerun replaces its models
         long start = System.nanoTime();
         progress.accept("[" + name + "] training " + c.out().getFileName() + " (" + c.scheme().label()
                 + (c.scheme() == Scheme.RESIDUAL ? ", lambda " + c.lambda() : "") + ")");
