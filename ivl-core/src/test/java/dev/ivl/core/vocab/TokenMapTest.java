@@ -26,7 +26,7 @@ class TokenMapTest {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < columns; j++) {
                 if (r.nextDouble() < density) {
-                    float w = (float) r.nextDouble(-1, 1);
+                    float w = (float) r.nextDouble(0, 1); // map weights are >= 0
                     dense[i][j] = w;
                     cols.add(j);
                     weights.add(w);
