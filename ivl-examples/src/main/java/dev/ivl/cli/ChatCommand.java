@@ -1,6 +1,7 @@
 package dev.ivl.cli;
 
 import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.djl.plug.Chat;
@@ -19,7 +20,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Interactive multi-turn chat with a base model, optionally steered by a value model. */
+/**
+ * Interactive multi-turn chat with a base model, optionally steered by a value model. A turn that cannot be answered
+ * (the conversation no longer fits the context, the template refuses it) prints why and takes the message back; the
+ * session goes on.
+ */
 @Command(name = "chat", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Chat with a model (and a value model: z_base + alpha * z_delta). Type a message; "
                 + "/reset starts over, /alpha A changes the value model's weight, /exit quits.")
@@ -90,7 +95,15 @@ final class ChatCommand implements Callable<Integer> {
                         history.add(ChatMessage.system(system));
                     }
                     history.add(ChatMessage.user(line));
-                    GenerationResult result = chat.reply(history, config, out::print);
+                    GenerationResult result;
+                    try {
+                        result = chat.reply(history, config, out::print);
+                    } catch (InvalidInputException | ModelFormatException e) {
+                        // the conversation no longer fits, or the template refuses it: take the message back
+                        history.remove(history.size() - 1);
+                        out.println("(" + e.getMessage() + "; /reset to start over)");
+                        continue;
+                    }
                     out.printf(Locale.ROOT, "%n[%d tokens, %.1f ms/token, %s]%n", result.usage().completionTokens(),
                             result.timings().meanTokenMillis(), result.finishReason());
                     history.add(ChatMessage.assistant(result.text().strip()));

@@ -2,10 +2,16 @@ package dev.ivl.cli;
 
 import dev.ivl.core.IvlException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The {@code ivl} command line: one subcommand per job. Errors print on one line and exit non-zero. */
+/**
+ * The {@code ivl} command line: one subcommand per job. Errors print on one line and exit non-zero: 1 for invalid
+ * input, files or parameters, 2 (picocli's usage error) for a command line that does not parse, with a second line
+ * pointing to the command's help.
+ */
 @Command(
         name = "ivl",
         mixinStandardHelpOptions = true,
@@ -37,6 +43,15 @@ public final class IvlCommand {
     /** @return the configured command line, with ivl's error handling */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new IvlCommand());
+        cli.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("ivl: error: " + e.getMessage());
+            List<String> suggestions = e instanceof UnmatchedArgumentException unmatched
+                    ? unmatched.getSuggestions() : List.of();
+            err.println((suggestions.isEmpty() ? "" : "Did you mean " + String.join(" or ", suggestions) + "? ")
+                    + "Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return CommandLine.ExitCode.USAGE;
+        });
         cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof IvlException) {

@@ -38,4 +38,29 @@ class ChatCommandTest {
             System.setIn(saved);
         }
     }
+
+    @Test
+    void aTurnThatCannotBeAnsweredIsTakenBackAndTheSessionGoesOn(@TempDir Path tmp) throws IOException {
+        Path model = HostileTemplateCliTest.modelWithTemplate(tmp.resolve("tiny"), "{% for m in messages %}"
+                + "{% if m.content == 'boom' %}{{ raise_exception('no boom') }}{% endif %}"
+                + "<|{{ m.role }}|>\n{{ m.content }}</s>\n{% endfor %}<|assistant|>\n");
+        String tooLong = "word ".repeat(300); // more tokens than the model's context of 256
+        String script = "Hello\n" + tooLong + "\nboom\nAgain\n/exit\n";
+        InputStream saved = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
+            CliTest.Run r = CliTest.run("chat", "--model", model.toString(), "--max-new-tokens", "4",
+                    "--temperature", "0");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("", r.err());
+            String out = r.out();
+            assertTrue(out.contains("more than the model's context of 256 (maxSequenceLength); /reset to start over)"),
+                    out);
+            assertTrue(out.contains("(the chat template rejects the messages: no boom; /reset to start over)"), out);
+            // the refused messages were taken back: the turns around and after them were answered
+            assertEquals(2, out.split("\\[\\d tokens", -1).length - 1, "two answers:\n" + out);
+        } finally {
+            System.setIn(saved);
+        }
+    }
 }

@@ -15,6 +15,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
@@ -137,6 +138,21 @@ class CliTest {
         Run noTokenizer = run("generate", "--model", GQA.toString(), "--prompt", "hello");
         assertEquals(1, noTokenizer.exit());
         assertTrue(noTokenizer.err().contains("tokenizer.json"), noTokenizer.err());
+    }
+
+    @Test
+    void aBadOptionPrintsOneLineAndAHintInsteadOfTheUsage() {
+        Run unknown = run("generate", "--model", "m", "--prompt", "hi", "--top_p", "0.5");
+        assertEquals(2, unknown.exit());
+        assertEquals(2, unknown.err().strip().lines().count(), unknown.err());
+        List<String> lines = unknown.err().strip().lines().toList();
+        assertEquals("ivl: error: Unknown options: '--top_p', '0.5'", lines.get(0));
+        assertEquals("Did you mean --tokenizer or --top-k or --top-p? Try 'ivl generate --help'.", lines.get(1));
+        Run badValue = run("chat", "--model", "m", "--temperature", "warm");
+        assertEquals(2, badValue.exit());
+        assertEquals(2, badValue.err().strip().lines().count(), badValue.err());
+        assertTrue(badValue.err().contains("'warm'"), badValue.err());
+        assertTrue(badValue.err().strip().endsWith("Try 'ivl chat --help'."), badValue.err());
     }
 
     static Path sharedFixture(String relative) {

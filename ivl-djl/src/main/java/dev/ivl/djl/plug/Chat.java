@@ -75,6 +75,8 @@ public final class Chat implements AutoCloseable {
      * @param listener receives the answer as it is generated
      * @return the answer
      * @throws InvalidInputException if the template rejects the conversation or it does not fit the context
+     * @throws dev.ivl.core.ModelFormatException if the tokenizer's template fails, goes past a limit of its sandbox or
+     *     renders nothing
      */
     public GenerationResult reply(List<ChatMessage> messages, GenerationConfig config, TokenListener listener) {
         int[] prompt = tokenizer.encode(template.render(messages, true), false); // the template holds the specials

@@ -16,6 +16,9 @@ public interface ChatTemplate {
      * @return the prompt text
      * @throws InvalidInputException if the template rejects the conversation (roles out of order, an unknown role,
      *     no messages); the message says why
+     * @throws dev.ivl.core.ModelFormatException naming the tokenizer_config.json (or IllegalParameterException for a
+     *     {@link #jinja} template given directly) if a Jinja template fails, goes past a limit of its sandbox, or
+     *     renders nothing
      */
     String render(List<ChatMessage> messages, boolean addGenerationPrompt);
 
@@ -62,17 +65,19 @@ public interface ChatTemplate {
      * A Hugging Face Jinja chat template, rendered by Jinjava in a sandbox: the template sees only the variables
      * {@code messages} (a list of {role, content} maps), {@code add_generation_prompt}, {@code bos_token},
      * {@code eos_token} and the function {@code raise_exception(message)}; it cannot call Java methods, load other
-     * templates or files, or produce more than a few megabytes of text. Blocks are trimmed as in Hugging Face's
-     * environment ({@code trim_blocks} and {@code lstrip_blocks}). Strings offer the Python methods {@code strip},
-     * {@code lstrip}, {@code rstrip}, {@code startswith}, {@code endswith}, {@code upper}, {@code lower},
-     * {@code title}, {@code capitalize}, {@code replace} and {@code split}; maps {@code items}, {@code keys},
-     * {@code values} and {@code get}.
+     * templates or files, nest brackets and blocks more than {@link dev.ivl.core.Limits#MAX_TEMPLATE_NESTING} levels
+     * deep, or build more than {@link dev.ivl.core.Limits#MAX_TEMPLATE_OUTPUT_CHARS} characters (in its output or in
+     * any one filter, checked before the filter runs). Its filters are Jinja's; Jinjava's others are refused. Blocks
+     * are trimmed as in Hugging Face's environment ({@code trim_blocks} and {@code lstrip_blocks}). Strings offer
+     * the Python methods {@code strip}, {@code lstrip}, {@code rstrip}, {@code startswith}, {@code endswith},
+     * {@code upper}, {@code lower}, {@code title}, {@code capitalize}, {@code replace} and {@code split}; maps
+     * {@code items}, {@code keys}, {@code values} and {@code get}.
      *
      * @param template the template source
      * @param bosToken the value of {@code bos_token}
      * @param eosToken the value of {@code eos_token}
      * @return the template
-     * @throws IllegalParameterException if the template does not parse
+     * @throws IllegalParameterException if the template nests too deeply or does not parse
      */
     static ChatTemplate jinja(String template, String bosToken, String eosToken) {
         return new JinjaChatTemplate(template, bosToken, eosToken, null);
@@ -82,7 +87,8 @@ public interface ChatTemplate {
      * @param tokenizer a tokenizer, loaded from a model folder with a tokenizer_config.json
      * @param fallbackName the {@link #named built-in template} to use if the tokenizer has no chat template
      * @return the tokenizer's own chat template (with its BOS and EOS tokens) when it has one, else the fallback
-     * @throws dev.ivl.core.ModelFormatException naming the tokenizer_config.json if its template does not parse
+     * @throws dev.ivl.core.ModelFormatException naming the tokenizer_config.json if its template nests too deeply or
+     *     does not parse
      * @throws IllegalParameterException if there is no built-in template named {@code fallbackName} (checked even
      *     when the tokenizer has its own template)
      */

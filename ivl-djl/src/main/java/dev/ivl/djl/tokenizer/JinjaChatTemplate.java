@@ -39,7 +39,12 @@ final class JinjaChatTemplate implements ChatTemplate {
     static final int MAX_OUTPUT_CHARS = Limits.MAX_TEMPLATE_OUTPUT_CHARS;
     /** Most steps (template nodes visited plus loop iterations) a rendering may take: bounds loops without output. */
     static final int MAX_STEPS = Limits.MAX_TEMPLATE_STEPS;
-    private static final int MAX_COLLECTION_SIZE = 100_000;
+    /** How deeply a template may nest brackets and blocks. */
+    static final int MAX_NESTING = Limits.MAX_TEMPLATE_NESTING;
+    /** Most items a list or map built by a template may hold. */
+    static final int MAX_COLLECTION_SIZE = 100_000;
+    /** The complaint about a template that nests deeper than the stack allows; it completes "chat_template ...". */
+    private static final String NESTS_TOO_DEEPLY = "nests too deeply (a StackOverflowError)";
 
     /**
      * Jinjava's switches towards Jinja2's behaviour, all on except whitespaceRequiredWithinTokens (which stops
@@ -67,18 +72,25 @@ final class JinjaChatTemplate implements ChatTemplate {
 
     /**
      * @param file the tokenizer_config.json the template comes from, or null if it was given directly
-     * @throws ModelFormatException (with a file) or IllegalParameterException (without) if the template does not
-     *     parse
+     * @throws ModelFormatException (with a file) or IllegalParameterException (without) if the template nests
+     *     brackets and blocks more than {@link #MAX_NESTING} levels deep or does not parse
      */
     JinjaChatTemplate(String template, String bosToken, String eosToken, Path file) {
         this.template = Objects.requireNonNull(template, "template");
         this.bosToken = Objects.requireNonNull(bosToken, "bosToken");
         this.eosToken = Objects.requireNonNull(eosToken, "eosToken");
         this.file = file;
+        String source = withoutTrailingNewline(template);
+        if (TemplateNesting.depth(source, JINJAVA.getGlobalConfig(), JINJAVA.getGlobalContext(), MAX_NESTING)
+                > MAX_NESTING) {
+            throw templateError("nests brackets and blocks more than " + MAX_NESTING + " levels deep", null);
+        }
         JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
         try (AutoCloseableImpl<JinjavaInterpreter> current = JinjavaInterpreter.closeablePushCurrent(interpreter)
                 .get()) {
-            current.value().parse(withoutTrailingNewline(template));
+            current.value().parse(source);
+        } catch (StackOverflowError e) {
+            throw templateError(NESTS_TOO_DEEPLY, null);
         }
         List<TemplateError> errors = interpreter.getErrors();
         if (!errors.isEmpty()) {
@@ -104,16 +116,13 @@ final class JinjaChatTemplate implements ChatTemplate {
         STEPS.get()[0] = 0;
         try {
             result = JINJAVA.renderForResult(withoutTrailingNewline(template), bindings);
-        } catch (TooManySteps e) {
-            throw templateError("takes more than " + MAX_STEPS + " steps", null);
+        } catch (SandboxException | StackOverflowError | OutOfMemoryError e) {
+            throw refusal(e);
         }
         for (TemplateError error : result.getErrors()) {
-            Raised raised = cause(error.getException(), Raised.class);
-            if (raised != null) {
-                throw new InvalidInputException("the chat template rejects the messages: " + raised.getMessage());
-            }
-            if (cause(error.getException(), TooManySteps.class) != null) {
-                throw templateError("takes more than " + MAX_STEPS + " steps", null);
+            IvlException refusal = refusal(error.getException());
+            if (refusal != null) {
+                throw refusal;
             }
         }
         for (TemplateError error : result.getErrors()) {
@@ -121,7 +130,34 @@ final class JinjaChatTemplate implements ChatTemplate {
                 throw templateError("failed to render", error);
             }
         }
+        if (result.getOutput().isEmpty()) {
+            throw templateError("rendered nothing for " + messages.size() + " message(s) (undefined variables and"
+                    + " attributes read as nothing)", null);
+        }
         return result.getOutput();
+    }
+
+    /**
+     * @param exception what a rendering failed with (Jinjava catches most exceptions and reports them as errors)
+     * @return the error to report when the template raised an exception, went past a limit of the sandbox or of the
+     *     JVM, or null for another failure
+     */
+    private IvlException refusal(Throwable exception) {
+        Raised raised = cause(exception, Raised.class);
+        if (raised != null) {
+            return new InvalidInputException("the chat template rejects the messages: " + raised.getMessage());
+        }
+        SandboxException refused = cause(exception, SandboxException.class);
+        if (refused != null) {
+            return templateError(refused.getMessage(), null);
+        }
+        if (cause(exception, StackOverflowError.class) != null) {
+            return templateError(NESTS_TOO_DEEPLY, null);
+        }
+        if (cause(exception, OutOfMemoryError.class) != null) {
+            return templateError("needs more memory than the JVM has (an OutOfMemoryError)", null);
+        }
+        return null;
     }
 
     /**
@@ -170,15 +206,14 @@ final class JinjaChatTemplate implements ChatTemplate {
                 .withMaxStringLength(MAX_OUTPUT_CHARS)
                 .withMaxListSize(MAX_COLLECTION_SIZE)
                 .withMaxMapSize(MAX_COLLECTION_SIZE)
-                .withDisabled(Map.of(
-                        Library.TAG, Set.of("include", "import", "from", "extends"),
-                        Library.FILTER, Set.of("render", "fromyaml", "toyaml", "ipaddr", "ipv4", "ipv6")))
+                .withDisabled(Map.of(Library.TAG, Set.of("include", "import", "from", "extends")))
                 .withProcessors(JinjavaProcessors.newBuilder()
                         .withNodePreProcessor((node, interpreter) -> step())
                         .build())
                 .build();
         Jinjava jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerTag(new CountingForTag());
+        SandboxFilter.install(jinjava.getGlobalContext());
         jinjava.setResourceLocator((name, encoding, interpreter) -> {
             throw new IOException("chat templates may not load " + name);
         });
@@ -194,7 +229,7 @@ final class JinjaChatTemplate implements ChatTemplate {
 
     private static void step() {
         if (++STEPS.get()[0] > MAX_STEPS) {
-            throw new TooManySteps();
+            throw new SandboxException("takes more than " + MAX_STEPS + " steps");
         }
     }
 
@@ -252,15 +287,6 @@ final class JinjaChatTemplate implements ChatTemplate {
 
         Raised(String message) {
             super(message, null, false, false);
-        }
-    }
-
-    /** Thrown when a rendering exceeds {@link #MAX_STEPS}. */
-    private static final class TooManySteps extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        TooManySteps() {
-            super(null, null, false, false);
         }
     }
 }

@@ -42,7 +42,7 @@ final class PyStrings {
             case "capitalize":
                 return n == 0 ? capitalize(s) : wrongArity(method);
             case "replace":
-                return n == 2 ? s.replace(string(args[0], method), string(args[1], method)) : wrongArity(method);
+                return n == 2 ? replace(s, string(args[0], method), string(args[1], method)) : wrongArity(method);
             case "split":
                 return n == 0 || n == 1 && args[0] == null ? splitWhitespace(s)
                         : n == 1 ? split(s, string(args[0], method)) : wrongArity(method);
@@ -118,6 +118,27 @@ final class PyStrings {
         int first = s.codePointAt(0);
         return new StringBuilder().appendCodePoint(Character.toTitleCase(first))
                 .append(s.substring(Character.charCount(first)).toLowerCase(java.util.Locale.ROOT)).toString();
+    }
+
+    /**
+     * Python's replace, which (as Java's) puts the replacement between every two characters when {@code old} is
+     * empty; refused before it is built when the result would be longer than
+     * {@link JinjaChatTemplate#MAX_OUTPUT_CHARS}.
+     */
+    private static String replace(String s, String old, String replacement) {
+        long times = 0;
+        if (old.isEmpty()) {
+            times = s.length() + 1L;
+        } else {
+            for (int at = s.indexOf(old); at >= 0; at = s.indexOf(old, at + old.length())) {
+                times++;
+            }
+        }
+        if (s.length() + times * (replacement.length() - old.length()) > JinjaChatTemplate.MAX_OUTPUT_CHARS) {
+            throw new SandboxException("would build more than " + JinjaChatTemplate.MAX_OUTPUT_CHARS
+                    + " characters in the string method 'replace'");
+        }
+        return s.replace(old, replacement);
     }
 
     private static List<String> splitWhitespace(String s) {
