@@ -49,6 +49,7 @@ final class FaultCorpus {
         safetensors(all);
         config(all);
         tokenizer(all);
+        templates(all);
         trainingData(all);
         vocabularyMaps(all);
         cliValues(all);
@@ -395,6 +396,30 @@ final class FaultCorpus {
         }, "tokenizer"));
     }
 
+    private static void templates(List<Fault> all) {
+        String cat = "chat template";
+        String[][] cases = {
+            {"parentheses 1,000 deep", "{{ " + "(".repeat(1000) + "1" + ")".repeat(1000) + " }}", "64 levels"},
+            {"ifs 5,000 deep", "{% if true %}".repeat(5000) + "x" + "{% endif %}".repeat(5000), "64 levels"},
+            {"a filter asked for 2 GB", "{{ 'a'|center(2000000000) }}", "chat_template"},
+            {"a template that renders nothing", "{{ nothing }}", "rendered nothing"},
+            {"a template that raises", "{{ raise_exception('roles must alternate') }}", "roles must alternate"},
+            {"a template that does not parse", "{% for %}", "chat_template"},
+            {"a billion loop steps", "{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}"
+                + "{% endfor %}{% endfor %}{% endfor %}x", "chat_template"},
+        };
+        for (String[] c : cases) {
+            all.add(new Fault(cat, c[0], d -> {
+                Path m = llama2Model(d, "m");
+                JsonObject config = new JsonObject();
+                config.addProperty("chat_template", c[1]);
+                Files.writeString(m.resolve("tokenizer_config.json"), config.toString());
+                return new String[] {"generate", "--model", m.toString(), "--prompt", "hi", "--chat",
+                    "--max-new-tokens", "2"};
+            }, c[2]));
+        }
+    }
+
     private static void trainingData(List<Fault> all) {
         String cat = "training data";
         all.add(new Fault(cat, "missing file", d -> train(d, null), "no such data file"));
@@ -424,6 +449,25 @@ final class FaultCorpus {
                 "0"), "epochs"));
         all.add(new Fault(cat, "an unknown template", d -> with(train(d, lines(d, "{\"text\": \"a b c\"}")),
                 "--template", "chatml"), "template"));
+        all.add(new Fault(cat, "--out over a model without --force", d -> {
+            String[] args = train(d, lines(d, "{\"text\": \"a b c\"}"));
+            Path out = d.resolve("out");
+            Files.createDirectories(out);
+            Files.copy(d.resolve("init/config.json"), out.resolve("config.json"));
+            return args;
+        }, "--force"));
+        all.add(new Fault(cat, "--out over a folder of other files, even with --force", d -> {
+            String[] args = with(train(d, lines(d, "{\"text\": \"a b c\"}")), "--force");
+            Path out = d.resolve("out");
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("notes.txt"), "mine");
+            return args;
+        }, "notes.txt"));
+        all.add(new Fault(cat, "--out a file", d -> {
+            String[] args = train(d, lines(d, "{\"text\": \"a b c\"}"));
+            Files.writeString(d.resolve("out"), "a file");
+            return args;
+        }, "out"));
         all.add(new Fault(cat, "a value init without tokenizer", d -> {
             Path m = model(d);
             Path data = lines(d, "{\"text\": \"a b c\"}");

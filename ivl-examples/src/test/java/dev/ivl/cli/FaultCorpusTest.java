@@ -33,8 +33,8 @@ class FaultCorpusTest {
                 TreeMap::new, Collectors.counting()));
         System.out.println("fault corpus: " + cases().size() + " cases " + counts);
         assertTrue(cases().size() >= 60, "at least 60 cases: " + cases().size());
-        assertTrue(counts.keySet().containsAll(List.of("safetensors", "config.json", "tokenizer", "training data",
-                "vocabulary map", "CLI values")), counts.toString());
+        assertTrue(counts.keySet().containsAll(List.of("safetensors", "config.json", "tokenizer", "chat template",
+                "training data", "vocabulary map", "CLI values")), counts.toString());
     }
 
     @ParameterizedTest(name = "{0}")
