@@ -44,15 +44,25 @@ public final class ConcurrentSteps {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        if (failure != null) {
+            rethrow(failure);
+        }
+        return results;
+    }
+
+    /**
+     * Throws what another thread's work threw, as it was when unchecked, wrapped in an IllegalStateException when
+     * checked.
+     *
+     * @param failure the failure, not null
+     */
+    public static void rethrow(Throwable failure) {
         if (failure instanceof RuntimeException r) {
             throw r;
         }
         if (failure instanceof Error e) {
             throw e;
         }
-        if (failure != null) {
-            throw new IllegalStateException(failure);
-        }
-        return results;
+        throw new IllegalStateException(failure);
     }
 }

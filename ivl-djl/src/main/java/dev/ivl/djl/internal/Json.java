@@ -214,6 +214,7 @@ public final class Json {
             return new ModelFormatException(source, prefix + name + " must be " + expected + ", got " + value);
         }
 
+        /** @return the integer field; ModelFormatException if it is absent or not an integer in int range */
         public int requiredInt(String name) {
             Integer value = optionalInt(name);
             if (value == null) {
@@ -222,6 +223,7 @@ public final class Json {
             return value;
         }
 
+        /** @return the integer field, or null if absent; ModelFormatException if it is not an integer */
         public Integer optionalInt(String name) {
             JsonElement value = get(name);
             if (value == null) {
@@ -234,6 +236,7 @@ public final class Json {
             return result;
         }
 
+        /** @return the number field; ModelFormatException if it is absent or not a number */
         public double requiredDouble(String name) {
             Double value = optionalDouble(name);
             if (value == null) {
@@ -242,6 +245,7 @@ public final class Json {
             return value;
         }
 
+        /** @return the number field, or null if absent; ModelFormatException if it is not a number */
         public Double optionalDouble(String name) {
             JsonElement value = get(name);
             if (value == null) {
@@ -257,6 +261,7 @@ public final class Json {
             return d;
         }
 
+        /** @return the boolean field, or null if absent; ModelFormatException if it is not true or false */
         public Boolean optionalBoolean(String name) {
             JsonElement value = get(name);
             if (value == null) {
@@ -268,6 +273,7 @@ public final class Json {
             return value.getAsBoolean();
         }
 
+        /** @return the string field, or null if absent; ModelFormatException if it is not a string */
         public String optionalString(String name) {
             JsonElement value = get(name);
             if (value == null) {
@@ -279,6 +285,7 @@ public final class Json {
             return value.getAsString();
         }
 
+        /** @return the list-of-strings field, or null if absent; ModelFormatException if it is not one */
         public List<String> optionalStrings(String name) {
             JsonElement value = get(name);
             if (value == null) {
@@ -297,6 +304,7 @@ public final class Json {
             return strings;
         }
 
+        /** @return the object field, or null if absent; ModelFormatException if it is not an object */
         public JsonObject optionalObject(String name) {
             JsonElement value = get(name);
             if (value == null) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import dev.ivl.core.internal.ConcurrentSteps;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -138,14 +139,8 @@ final class WorkShare {
         /** Waits for whichever thread claimed the block, spinning: blocks take well under a millisecond. */
         NDArray await() {
             waitUntilDone();
-            if (failure instanceof RuntimeException r) {
-                throw r;
-            }
-            if (failure instanceof Error e) {
-                throw e;
-            }
             if (failure != null) {
-                throw new IllegalStateException(failure);
+                ConcurrentSteps.rethrow(failure);
             }
             return result;
         }
