@@ -50,9 +50,14 @@ final class AlignVocabCommand implements Callable<Integer> {
     int evalTexts;
 
     @Option(names = "--normalize", defaultValue = "paper",
-            description = "map used for decoding: paper or prob-topk:K; the other kind is saved too "
-                    + "(prob-topk:" + DEFAULT_TOP_K + " or paper) (default: ${DEFAULT-VALUE})")
+            description = "map used for decoding: paper (the authors' computation), nonzero-minmax or prob-topk:K;"
+                    + " the others (paper, nonzero-minmax, prob-topk:" + DEFAULT_TOP_K + ") are saved too"
+                    + " (default: ${DEFAULT-VALUE})")
     String normalize;
+
+    @Option(names = "--counts", paramLabel = "FILE", description = "also write the raw pair counts (safetensors,"
+            + " sparse), to recompute any normalisation")
+    Path countsFile;
 
     @Option(names = "--threads", description = "threads aligning texts (default: the number of processors)")
     Integer threads;
@@ -68,8 +73,8 @@ final class AlignVocabCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Normalization selected = Normalization.parse(normalize);
-        Normalization other = selected instanceof Normalization.Paper
-                ? new Normalization.ProbTopK(DEFAULT_TOP_K) : new Normalization.Paper();
+        Normalization[] others = {new Normalization.Paper(), new Normalization.NonZeroMinMax(),
+            new Normalization.ProbTopK(DEFAULT_TOP_K)};
         if (evalTexts < 0) {
             throw new IllegalParameterException("--eval-texts", evalTexts, "must not be negative");
         }
@@ -93,10 +98,13 @@ final class AlignVocabCommand implements Callable<Integer> {
             long start = System.nanoTime();
             ProgressBar progress = new ProgressBar(aligned.size());
             VocabularyAlignment alignment = VocabularyMaps.build(base, value, aligned, threadCount, progress,
-                    selected, other);
+                    selected, others);
             double seconds = (System.nanoTime() - start) / 1e9;
             progress.finish();
             VocabularyMapFile.write(out, alignment);
+            if (countsFile != null) {
+                VocabularyMapFile.writeCounts(countsFile, alignment);
+            }
             stdout.printf(Locale.ROOT, "aligned %d texts (%d token pairs, %d distinct) in %.1f s on %d threads%n",
                     aligned.size(), alignment.counts().total(), alignment.counts().entries(), seconds, threadCount);
             stdout.printf(Locale.ROOT, "base  %s: %d tokens, word-prefix marker '%s'%n", alignment.base().name(),
@@ -112,7 +120,8 @@ final class AlignVocabCommand implements Callable<Integer> {
                 }
                 stdout.println();
             }
-            stdout.printf("wrote %s (%s selected)%n", out, alignment.selected());
+            stdout.printf("wrote %s (%s selected)%s%n", out, alignment.selected(),
+                    countsFile == null ? "" : " and the pair counts to " + countsFile);
         }
         return 0;
     }

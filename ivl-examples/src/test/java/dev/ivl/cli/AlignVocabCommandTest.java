@@ -1,5 +1,6 @@
 package dev.ivl.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,8 @@ import dev.ivl.core.vocab.align.Normalization;
 import dev.ivl.core.vocab.align.VocabularyAlignment;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.vocab.VocabularyMaps;
+import dev.ivl.djl.vocab.VocabularyMapFile;
+import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +41,8 @@ class AlignVocabCommandTest {
         Path out = tmp.resolve("l2-g2.map");
         CliTest.Run r = CliTest.run("align-vocab", "--base-tokenizer", LLAMA2.toString(), "--value-tokenizer",
                 GPT2.toString(), "--corpus", corpus(tmp).toString(), "--eval-texts", "50", "--normalize",
-                "prob-topk:3", "--threads", "2", "--out", out.toString());
+                "prob-topk:3", "--threads", "2", "--out", out.toString(), "--counts", tmp.resolve("counts.st")
+                        .toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("aligned 250 texts"), r.out());
         assertTrue(r.out().contains("word-prefix marker '▁'") && r.out().contains("word-prefix marker 'Ġ'"),
@@ -55,6 +59,14 @@ class AlignVocabCommandTest {
             assertEquals(new Normalization.ProbTopK(3), a.selected());
             assertEquals(250, a.corpus().texts());
             assertTrue(a.maps().containsKey(new Normalization.Paper()));
+            assertTrue(a.maps().containsKey(new Normalization.NonZeroMinMax()));
+            try (SafetensorsCheckpoint counts = SafetensorsCheckpoint.openFile(tmp.resolve("counts.st"))) {
+                assertEquals(VocabularyMapFile.COUNTS_FORMAT, counts.metadata().get("format"));
+                assertArrayEquals(a.counts().counts(), java.util.Arrays.stream(counts.readLongs("counts.values"))
+                        .mapToInt(v -> (int) v).toArray(), "the raw counts, for any normalisation");
+                assertArrayEquals(a.counts().rowStart(), java.util.Arrays.stream(counts.readLongs(
+                        "counts.row_start")).mapToInt(v -> (int) v).toArray());
+            }
         }
     }
 
@@ -71,7 +83,7 @@ class AlignVocabCommandTest {
                 "--value-tokenizer", GPT2.toString(), "--corpus", corpus(tmp).toString(), "--normalize", "minmax",
                 "--out", out.toString());
         assertEquals(1, badNormalize.exit());
-        assertTrue(badNormalize.err().contains("normalize must be paper or prob-topk:K"), badNormalize.err());
+        assertTrue(badNormalize.err().contains("normalize must be paper, nonzero-minmax or prob-topk:K"), badNormalize.err());
 
         CliTest.Run tooFew = CliTest.run("align-vocab", "--base-tokenizer", LLAMA2.toString(), "--value-tokenizer",
                 GPT2.toString(), "--corpus", corpus(tmp).toString(), "--eval-texts", "300", "--out", out.toString());

@@ -35,6 +35,8 @@ public final class VocabularyMapFile {
     public static final String FORMAT = "ivl-vocabulary-map";
     /** The {@code format_version} metadata value this class writes and reads. */
     public static final String VERSION = "1";
+    /** The metadata {@code format} of a counts-only file ({@link #writeCounts}). */
+    public static final String COUNTS_FORMAT = "ivl-pair-counts";
 
     private VocabularyMapFile() {}
 
@@ -46,13 +48,7 @@ public final class VocabularyMapFile {
      * @throws IvlException if the file cannot be written
      */
     public static void write(Path file, VocabularyAlignment alignment) {
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", FORMAT);
-        meta.put("format_version", VERSION);
-        describe(meta, "base", alignment.base());
-        describe(meta, "value", alignment.value());
-        meta.put("corpus.sha256", alignment.corpus().sha256());
-        meta.put("corpus.texts", Integer.toString(alignment.corpus().texts()));
+        Map<String, String> meta = describe(alignment, FORMAT);
         List<String> names = new ArrayList<>();
         alignment.maps().keySet().forEach(n -> names.add(n.toString()));
         meta.put("normalizations", String.join(",", names));
@@ -72,6 +68,38 @@ public final class VocabularyMapFile {
             writer.add(prefix + "weights", weights, new long[] {weights.length}, "F32");
         }
         writer.write(file);
+    }
+
+    /**
+     * Writes only the raw pair counts, for anyone to recompute a normalisation: a safetensors file with the sparse
+     * count matrix (|V_base| rows, |V_value| columns, CSR) as {@code counts.row_start}, {@code counts.columns} and
+     * {@code counts.values} (I32), and the tokenizers and corpus in its metadata ({@code format}
+     * {@value #COUNTS_FORMAT}).
+     *
+     * @param file the destination
+     * @param alignment the alignment whose counts are written
+     * @throws IvlException if the file cannot be written
+     */
+    public static void writeCounts(Path file, VocabularyAlignment alignment) {
+        SafetensorsWriter writer = new SafetensorsWriter();
+        describe(alignment, COUNTS_FORMAT).forEach(writer::putMetadata);
+        PairCounts counts = alignment.counts();
+        vector(writer, "counts.row_start", counts.rowStart());
+        vector(writer, "counts.columns", counts.columnIndices());
+        vector(writer, "counts.values", counts.counts());
+        writer.write(file);
+    }
+
+    /** The metadata both files share: format, tokenizers, corpus. */
+    private static Map<String, String> describe(VocabularyAlignment alignment, String format) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", format);
+        meta.put("format_version", VERSION);
+        describe(meta, "base", alignment.base());
+        describe(meta, "value", alignment.value());
+        meta.put("corpus.sha256", alignment.corpus().sha256());
+        meta.put("corpus.texts", Integer.toString(alignment.corpus().texts()));
+        return meta;
     }
 
     private static void vector(SafetensorsWriter writer, String name, int[] values) {

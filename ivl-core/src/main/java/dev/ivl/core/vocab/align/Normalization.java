@@ -5,10 +5,11 @@ import dev.ivl.core.IllegalParameterException;
 import java.util.Arrays;
 
 /**
- * How pair counts become the weights of a {@link TokenMap}. Written {@code paper} or {@code prob-topk:K}
- * ({@link #parse}, {@link #toString}).
+ * How pair counts become the weights of a {@link TokenMap}. Written {@code paper}, {@code nonzero-minmax} or
+ * {@code prob-topk:K} ({@link #parse}, {@link #toString}).
  */
-public sealed interface Normalization permits Normalization.Paper, Normalization.ProbTopK {
+public sealed interface Normalization permits Normalization.Paper, Normalization.NonZeroMinMax,
+        Normalization.ProbTopK {
     /**
      * @param counts pair counts
      * @return the map these counts normalise to; rows without counts stay empty
@@ -16,13 +17,16 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
     TokenMap apply(PairCounts counts);
 
     /**
-     * @param text {@code paper} or {@code prob-topk:K} with K ≥ 1
+     * @param text {@code paper}, {@code nonzero-minmax} or {@code prob-topk:K} with K ≥ 1
      * @return the normalisation
      * @throws IllegalParameterException naming {@code normalize} for anything else
      */
     static Normalization parse(String text) {
         if ("paper".equals(text)) {
             return new Paper();
+        }
+        if ("nonzero-minmax".equals(text)) {
+            return new NonZeroMinMax();
         }
         if (text != null && text.startsWith("prob-topk:")) {
             try {
@@ -31,16 +35,70 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
                 // reported below
             }
         }
-        throw new IllegalParameterException("normalize", text, "must be paper or prob-topk:K with an integer K >= 1");
+        throw new IllegalParameterException("normalize", text, "must be paper, nonzero-minmax or prob-topk:K with an integer K"
+                + " >= 1");
     }
 
     /**
-     * The paper's normalisation: from each row's counts subtract the mean of that row's non-zero counts, scale each
-     * column min-max to [0, 1] over its non-zero entries (a column whose entries are all equal gets 1), then keep
-     * only the top entry of each row (ties: the larger count, then the lower column). Each non-empty row keeps one
-     * entry, whose weight may be 0.
+     * The paper's normalisation, as the authors' released script computes it on the dense count matrix C
+     * (|V_base| × |V_value|): with the mask M = (C ≠ 0), centre each row by its mean over all |V_value| columns
+     * (zeros included), C' = (C − rowmean)·M; scale each column by its minimum and maximum over all rows, zeros of
+     * C' included (a column whose maximum equals its minimum is divided by 1), W = (C' − min)/(max − min)·M; then
+     * keep each row's largest entry (ties: the lower column). Each non-empty row keeps one entry.
      */
     record Paper() implements Normalization {
+        @Override
+        public TokenMap apply(PairCounts counts) {
+            int rows = counts.rows();
+            int columns = counts.columns();
+            double[] centered = new double[counts.entries()];
+            for (int r = 0; r < rows; r++) {
+                double mean = 0;
+                for (int k = counts.start(r); k < counts.end(r); k++) {
+                    mean += counts.countAt(k);
+                }
+                mean /= columns; // over every column, the zeros included
+                for (int k = counts.start(r); k < counts.end(r); k++) {
+                    centered[k] = counts.countAt(k) - mean;
+                }
+            }
+            double[] min = new double[columns];
+            double[] max = new double[columns];
+            int[] nonZero = new int[columns];
+            Arrays.fill(min, Double.POSITIVE_INFINITY);
+            Arrays.fill(max, Double.NEGATIVE_INFINITY);
+            for (int k = 0; k < centered.length; k++) {
+                int c = counts.column(k);
+                min[c] = Math.min(min[c], centered[k]);
+                max[c] = Math.max(max[c], centered[k]);
+                nonZero[c]++;
+            }
+            for (int c = 0; c < columns; c++) {
+                if (nonZero[c] < rows) { // the masked zeros of C' are entries of the column too
+                    min[c] = Math.min(min[c], 0);
+                    max[c] = Math.max(max[c], 0);
+                }
+            }
+            return topOfEachRow(counts, k -> {
+                int c = counts.column(k);
+                double range = max[c] - min[c];
+                return (centered[k] - min[c]) / (range == 0 ? 1 : range);
+            }, false);
+        }
+
+        @Override
+        public String toString() {
+            return "paper";
+        }
+    }
+
+    /**
+     * ivl's first reading of the paper: from each row's counts subtract the mean of that row's non-zero counts,
+     * scale each column min-max to [0, 1] over its non-zero entries only (a column whose entries are all equal gets
+     * 1), then keep the top entry of each row (ties: the larger count, then the lower column). It differs from
+     * {@link Paper} in giving the weakest base token of every shared column weight 0.
+     */
+    record NonZeroMinMax() implements Normalization {
         @Override
         public TokenMap apply(PairCounts counts) {
             int rows = counts.rows();
@@ -67,35 +125,49 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
                 min[c] = Math.min(min[c], centered[k]);
                 max[c] = Math.max(max[c], centered[k]);
             }
-            int[] rowStart = new int[rows + 1];
-            int[] cols = new int[rows];
-            float[] weights = new float[rows];
-            int n = 0;
-            for (int r = 0; r < rows; r++) {
-                int best = -1;
-                double bestWeight = 0;
-                for (int k = counts.start(r); k < counts.end(r); k++) {
-                    int c = counts.column(k);
-                    double w = max[c] > min[c] ? (centered[k] - min[c]) / (max[c] - min[c]) : 1.0;
-                    if (best < 0 || w > bestWeight || (w == bestWeight && counts.countAt(k) > counts.countAt(best))) {
-                        best = k;
-                        bestWeight = w;
-                    }
-                }
-                if (best >= 0) {
-                    cols[n] = counts.column(best);
-                    weights[n++] = (float) bestWeight;
-                }
-                rowStart[r + 1] = n;
-            }
-            return new TokenMap(rows, columns, rowStart, Arrays.copyOf(cols, n),
-                    Arrays.copyOf(weights, n));
+            return topOfEachRow(counts, k -> {
+                int c = counts.column(k);
+                return max[c] > min[c] ? (centered[k] - min[c]) / (max[c] - min[c]) : 1.0;
+            }, true);
         }
 
         @Override
         public String toString() {
-            return "paper";
+            return "nonzero-minmax";
         }
+    }
+
+    /**
+     * @param counts the pair counts
+     * @param weight the weight of each entry, by its index in {@code counts}
+     * @param largerCountFirst on a tie of weights, prefer the larger count before the lower column
+     * @return the map keeping each non-empty row's largest weight
+     */
+    private static TokenMap topOfEachRow(PairCounts counts, java.util.function.IntToDoubleFunction weight,
+            boolean largerCountFirst) {
+        int rows = counts.rows();
+        int[] rowStart = new int[rows + 1];
+        int[] cols = new int[rows];
+        float[] weights = new float[rows];
+        int n = 0;
+        for (int r = 0; r < rows; r++) {
+            int best = -1;
+            double bestWeight = 0;
+            for (int k = counts.start(r); k < counts.end(r); k++) { // columns ascend within a row
+                double w = weight.applyAsDouble(k);
+                if (best < 0 || w > bestWeight
+                        || (largerCountFirst && w == bestWeight && counts.countAt(k) > counts.countAt(best))) {
+                    best = k;
+                    bestWeight = w;
+                }
+            }
+            if (best >= 0) {
+                cols[n] = counts.column(best);
+                weights[n++] = (float) bestWeight;
+            }
+            rowStart[r + 1] = n;
+        }
+        return new TokenMap(rows, counts.columns(), rowStart, Arrays.copyOf(cols, n), Arrays.copyOf(weights, n));
     }
 
     /**
