@@ -39,9 +39,19 @@ public record ModelShape(int hidden, int intermediate, int layers) {
      * @return the Hugging Face configuration of this shape (bos 1, eos 2, RMSNorm ε 1e-5, rope θ 10000)
      */
     public LlamaConfig toConfig(int context) {
+        return toConfig(VOCAB, context, true);
+    }
+
+    /**
+     * @param vocab the vocabulary size
+     * @param context the context length
+     * @param tied whether the output layer shares the input embeddings
+     * @return the Hugging Face configuration of this shape (bos 1, eos 2, RMSNorm ε 1e-5, rope θ 10000)
+     */
+    public LlamaConfig toConfig(int vocab, int context, boolean tied) {
         int heads = hidden / HEAD_DIM;
-        return new LlamaConfig(VOCAB, hidden, intermediate, layers, heads, heads, HEAD_DIM, 1e-5, 10000, null, context,
-                true, 1, List.of(2), "float32");
+        return new LlamaConfig(vocab, hidden, intermediate, layers, heads, heads, HEAD_DIM, 1e-5, 10000, null, context,
+                tied, 1, List.of(2), "float32");
     }
 
     @Override

@@ -1,0 +1,368 @@
+package dev.ivl.examples.facts;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.ivl.core.IvlException;
+import dev.ivl.core.combine.CombinedModel;
+import dev.ivl.core.combine.ProxyTuningCombiner;
+import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.generate.CancellationToken;
+import dev.ivl.core.generate.FinishReason;
+import dev.ivl.core.generate.GenerationConfig;
+import dev.ivl.core.generate.GenerationResult;
+import dev.ivl.core.generate.Generator;
+import dev.ivl.core.generate.TokenListener;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.core.model.Scheme;
+import dev.ivl.djl.llama.CascadeModel;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.tokenizer.ChatMessage;
+import dev.ivl.djl.tokenizer.ChatTemplate;
+import dev.ivl.djl.tokenizer.HfTokenizer;
+import dev.ivl.djl.train.IvlTrainer;
+import dev.ivl.djl.train.StepReport;
+import dev.ivl.djl.train.TrainConfig;
+import dev.ivl.djl.train.TrainListener;
+import dev.ivl.djl.train.TrainResult;
+import dev.ivl.examples.experiment.ModelShape;
+import dev.ivl.fixtures.RandomCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The facts study: bases pre-trained on a synthetic world's statements, post-trained on demonstrations that ask
+ * for a fact in a chat format the bases never saw, evaluated on people no demonstration asks about. Every arm of
+ * the paper that the toy scale allows: residual value models at several λ, the cascade schemes, a curriculum, full
+ * fine-tuning, proxy tuning, and transfer to a larger and to a continually pre-trained base.
+ */
+public final class FactsExperiment {
+    /** The demonstrations' chat format: the paper's Llama-2 format, which the pre-training text never uses. */
+    static final String TEMPLATE = "llama2";
+    private static final int EOS = 2;
+
+    private final FactsConfig config;
+    private final Path out;
+    private final Consumer<String> progress;
+
+    /**
+     * @param config the scale
+     * @param out the run folder
+     * @param progress receives one line per stage
+     */
+    public FactsExperiment(FactsConfig config, Path out, Consumer<String> progress) {
+        this.config = config;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    private Path model(String name) {
+        return out.resolve("models").resolve(name);
+    }
+
+    private Path data(String name) {
+        return out.resolve("data").resolve(name);
+    }
+
+    /**
+     * One evaluated configuration: its scores on every test question, per post-training seed.
+     *
+     * @param name short name, e.g. {@code L+v(1)}
+     * @param label what it is
+     * @param seed the post-training seed (0 for configurations without post-training)
+     * @param scores one per test question, in order
+     */
+    public record Evaluation(String name, String label, long seed, List<Scores> scores) {}
+
+    /**
+     * Runs the study.
+     *
+     * @return every evaluation, also written to {@code evaluations.jsonl}
+     */
+    public List<Evaluation> run() {
+        FactWorld world = FactWorld.generate(config.people(), 0.15, 0.25, 7);
+        FactWorld newcomers = FactWorld.generate(Math.max(10, config.people() / 2), 0.15, 0.25, 8);
+        writeData(world, newcomers);
+        int vocab = writeTokenizer(world, newcomers);
+        Map<String, ModelShape> shapes = new LinkedHashMap<>();
+        shapes.put("S", config.small());
+        shapes.put("M", config.mid());
+        shapes.put("L", config.large());
+        int k = 0;
+        for (Map.Entry<String, ModelShape> e : shapes.entrySet()) {
+            Path init = model("init-" + e.getKey());
+            RandomCheckpoint.write(e.getValue().toConfig(vocab, FactsConfig.CONTEXT, false), 100 + k++,
+                    RandomCheckpoint.Storage.F32, init);
+            copyTokenizer(init);
+            train("pretrain-" + e.getKey(), base(Scheme.CAUSAL_LM, init, data("pretrain.jsonl"), model(e.getKey()),
+                    config.pretrainEpochs(), config.pretrainLr(), 1));
+        }
+        train("continual-L", base(Scheme.CAUSAL_LM, model("L"), data("continual.jsonl"), model("L-cpt"),
+                config.continualEpochs(), config.pretrainLr() / 3, 1));
+        List<Evaluation> evaluations = new ArrayList<>();
+        evaluations.addAll(evaluateBases(world));
+        for (long seed : config.seeds()) {
+            postTrain(seed);
+            evaluations.addAll(evaluatePostTrained(world, seed));
+        }
+        writeEvaluations(evaluations);
+        return evaluations;
+    }
+
+    private TrainConfig.Builder base(Scheme scheme, Path init, Path data, Path to, int epochs, float lr, long seed) {
+        return TrainConfig.builder().scheme(scheme).valueInit(init).data(data).out(to).epochs(epochs)
+                .learningRate(lr).seed(seed);
+    }
+
+    private void postTrain(long seed) {
+        Path demos = data("demos-train.jsonl");
+        String s = "-s" + seed;
+        for (String name : List.of("S", "L")) {
+            train("finetune-" + name + s, base(Scheme.CAUSAL_LM, model(name), demos, model(name + "-ft" + s),
+                    config.postEpochs(), config.postLr(), seed));
+        }
+        for (float lambda : config.lambdas()) {
+            train("value-l" + lambda + s, base(Scheme.RESIDUAL, model("S"), demos, model("value-l" + lambda + s),
+                    config.postEpochs(), config.postLr(), seed).bases(List.of(model("S"))).lambda(lambda));
+        }
+        for (Scheme scheme : List.of(Scheme.CASCADE, Scheme.CASCADE_NO_TEXT)) {
+            train(scheme.label() + s, base(scheme, model("S"), demos, model(scheme.label() + s), config.postEpochs(),
+                    config.postLr(), seed).bases(List.of(model("S"))).lambda(1f));
+        }
+        train("curriculum" + s, base(Scheme.RESIDUAL, model("S"), demos, model("curriculum" + s),
+                config.postEpochs(), config.postLr(), seed).bases(List.of(model("S"), model("M"))).lambda(1f));
+    }
+
+    private void train(String name, TrainConfig.Builder builder) {
+        TrainConfig c = builder.maxLength(FactsConfig.CONTEXT).batchTokens(FactsConfig.BATCH_TOKENS)
+                .template(TEMPLATE).warmupRatio(0.05f).force(true).build();
+        progress.accept("[" + name + "] training");
+        TrainResult result = new IvlTrainer(c).train(new TrainListener() {
+            @Override
+            public void onStep(StepReport r) {
+                if (r.step() == r.totalSteps()) {
+                    progress.accept(String.format(Locale.ROOT, "[%s] %d steps, loss %.3f, %.0f s", name,
+                            r.totalSteps(), r.loss(), r.elapsedSeconds()));
+                }
+            }
+
+            @Override
+            public void onMessage(String message) {}
+        });
+        if (!Double.isFinite(result.finalLoss())) {
+            throw new IvlException(name + ": training ended with loss " + result.finalLoss());
+        }
+    }
+
+    // ---- data ----------------------------------------------------------------------------------------------------
+
+    private void writeData(FactWorld world, FactWorld newcomers) {
+        write(data("pretrain.jsonl"), texts(documents(world.statements(config.paraphrases(), 11))));
+        // new text for the continually pre-trained L: other people, and a second pass over a third of the world
+        List<String> continual = new ArrayList<>(newcomers.statements(config.paraphrases(), 12));
+        continual.addAll(world.statements(1, 13).subList(0, world.people().size() * 2 / 3));
+        write(data("continual.jsonl"), texts(documents(continual)));
+        write(data("demos-train.jsonl"), demos(FactWorld.questions(world.train())));
+    }
+
+    /** Groups sentences into documents of eight. */
+    private static List<String> documents(List<String> sentences) {
+        List<String> docs = new ArrayList<>();
+        for (int i = 0; i < sentences.size(); i += 8) {
+            docs.add(String.join(" ", sentences.subList(i, Math.min(sentences.size(), i + 8))));
+        }
+        return docs;
+    }
+
+    private static String texts(List<String> docs) {
+        StringBuilder b = new StringBuilder();
+        for (String d : docs) {
+            JsonObject o = new JsonObject();
+            o.addProperty("text", d);
+            b.append(o).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String demos(List<FactWorld.Question> questions) {
+        StringBuilder b = new StringBuilder();
+        for (FactWorld.Question q : questions) {
+            JsonArray messages = new JsonArray();
+            messages.add(message("user", q.prompt()));
+            messages.add(message("assistant", q.reference()));
+            JsonObject o = new JsonObject();
+            o.add("messages", messages);
+            b.append(o).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static JsonObject message(String role, String content) {
+        JsonObject m = new JsonObject();
+        m.addProperty("role", role);
+        m.addProperty("content", content);
+        return m;
+    }
+
+    /** Builds the word-level tokenizer of the study from every text it uses; returns its size. */
+    private int writeTokenizer(FactWorld world, FactWorld newcomers) {
+        List<String> texts = new ArrayList<>(world.statements(3, 1));
+        texts.addAll(newcomers.statements(3, 1));
+        for (FactWorld.Question q : FactWorld.questions(world.people())) {
+            texts.add(q.prompt());
+            texts.add(q.reference());
+        }
+        return WordTokenizers.write(texts, out.resolve("tokenizer"));
+    }
+
+    private void copyTokenizer(Path dir) {
+        try (var files = Files.list(out.resolve("tokenizer"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new IvlException("cannot copy the tokenizer into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- evaluation ----------------------------------------------------------------------------------------------
+
+    private List<Evaluation> evaluateBases(FactWorld world) {
+        List<Evaluation> out = new ArrayList<>();
+        for (String name : List.of("S", "M", "L", "L-cpt")) {
+            try (LlamaModel m = LlamaModel.load(model(name))) {
+                out.add(evaluate(name, name + " (base)", 0, m, world));
+                progress.accept(String.format(Locale.ROOT, "[probe] %s knows %.2f of the test facts", name,
+                        probe(m, world)));
+            }
+        }
+        return out;
+    }
+
+    /** The share of test facts a base completes right: {@code X lives in} → the town, greedy, one word. */
+    double probe(LlamaModel base, FactWorld world) {
+        Generator g = new Generator(base);
+        int right = 0;
+        List<FactWorld.Question> questions = FactWorld.questions(world.test());
+        for (FactWorld.Question q : questions) {
+            int[] ids = g.tokenizer().orElseThrow().encode(q.probe(), true);
+            GenerationResult r = g.generate(ids, GenerationConfig.builder().maxNewTokens(1).build(), TokenListener.NONE,
+                    new CancellationToken());
+            right += r.text().strip().equals(q.fact()) ? 1 : 0;
+        }
+        return (double) right / questions.size();
+    }
+
+    private List<Evaluation> evaluatePostTrained(FactWorld world, long seed) {
+        String s = "-s" + seed;
+        List<Evaluation> out = new ArrayList<>();
+        Map<String, LlamaModel> m = new LinkedHashMap<>();
+        try {
+            for (String name : List.of("S", "M", "L", "L-cpt")) {
+                m.put(name, LlamaModel.load(model(name)));
+            }
+            for (String name : List.of("S-ft", "L-ft")) {
+                m.put(name, LlamaModel.load(model(name + s)));
+            }
+            for (float lambda : config.lambdas()) {
+                m.put("v" + lambda, LlamaModel.load(model("value-l" + lambda + s)));
+            }
+            m.put("cascade", LlamaModel.load(model("cascade" + s)));
+            m.put("cascade-no-text", LlamaModel.load(model("cascade-no-text" + s)));
+            m.put("curriculum", LlamaModel.load(model("curriculum" + s)));
+
+            out.add(evaluate("S-ft", "S fully fine-tuned", seed, m.get("S-ft"), world));
+            out.add(evaluate("L-ft", "L fully fine-tuned", seed, m.get("L-ft"), world));
+            for (float lambda : config.lambdas()) {
+                LlamaModel v = m.get("v" + lambda);
+                String l = format(lambda);
+                out.add(evaluate("S+v(" + l + ")", "S + value (λ=" + l + ")", seed, residual(m.get("S"), v), world));
+                out.add(evaluate("L+v(" + l + ")", "L + value (λ=" + l + "), transfer", seed, residual(m.get("L"), v),
+                        world));
+                out.add(evaluate("Lcpt+v(" + l + ")", "continually pre-trained L + value (λ=" + l + ")", seed,
+                        residual(m.get("L-cpt"), v), world));
+            }
+            out.add(evaluate("S+cascade", "S + cascade value", seed, new CascadeModel(m.get("S"), m.get("cascade"),
+                    1f), world));
+            out.add(evaluate("L+cascade", "L + cascade value, transfer", seed, new CascadeModel(m.get("L"),
+                    m.get("cascade"), 1f), world));
+            out.add(evaluate("L+cascade-no-text", "L + cascade value without text, transfer", seed,
+                    new CascadeModel(m.get("L"), m.get("cascade-no-text"), 1f), world));
+            out.add(evaluate("L+curriculum", "L + value (curriculum S→M, λ=1), transfer", seed,
+                    residual(m.get("L"), m.get("curriculum")), world));
+            out.add(evaluate("L+proxy", "L + (S_ft − S), proxy tuning", seed,
+                    new ProxyTuningCombiner(1f).combine(m.get("L"), m.get("S-ft"), m.get("S")), world));
+        } finally {
+            m.values().forEach(LlamaModel::close);
+        }
+        return out;
+    }
+
+    private static CombinedModel residual(LlamaModel base, LlamaModel value) {
+        return ResidualCombiner.withAlpha(1f).combine(base, value);
+    }
+
+    static String format(float lambda) {
+        return lambda == (int) lambda ? Integer.toString((int) lambda) : Float.toString(lambda);
+    }
+
+    private Evaluation evaluate(String name, String label, long seed, LanguageModel model, FactWorld world) {
+        Generator generator = new Generator(model);
+        HfTokenizer tokenizer = (HfTokenizer) generator.tokenizer().orElseThrow();
+        ChatTemplate template = ChatTemplate.named(TEMPLATE);
+        GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(config.maxNewTokens()).stopTokenIds(EOS)
+                .build();
+        List<Scores> scores = new ArrayList<>();
+        for (FactWorld.Question q : FactWorld.questions(world.test())) {
+            List<ChatMessage> asked = List.of(ChatMessage.user(q.prompt()));
+            int[] prompt = tokenizer.encode(template.render(asked, true), false);
+            GenerationResult r = generator.generate(prompt, greedy, TokenListener.NONE, new CancellationToken());
+            // the reference as training saw it: the tokens the whole conversation has after the prompt's
+            int[] whole = tokenizer.encode(template.render(List.of(asked.get(0), ChatMessage.assistant(
+                    q.reference())), false), false);
+            int[] reference = java.util.Arrays.copyOfRange(whole, prompt.length, whole.length);
+            java.util.Set<Integer> factIds = new java.util.HashSet<>();
+            for (int id : tokenizer.encode(q.fact(), false)) {
+                factIds.add(id);
+            }
+            boolean[] fact = new boolean[reference.length];
+            for (int i = 0; i < reference.length; i++) {
+                fact[i] = factIds.contains(reference[i]);
+            }
+            scores.add(Scores.of(q, r.text(), r.finishReason() == FinishReason.STOP_TOKEN,
+                    Scores.Likelihood.of(model, prompt, reference, fact)));
+        }
+        Evaluation e = new Evaluation(name, label, seed, scores);
+        progress.accept(String.format(Locale.ROOT, "[evaluate] seed %d %-22s EM %.3f  format %.3f  fact %.3f", seed,
+                name, mean(scores, Scores::exactMatch), mean(scores, Scores::format), mean(scores, Scores::factFound)));
+        return e;
+    }
+
+    static double mean(List<Scores> scores, java.util.function.Predicate<Scores> test) {
+        return scores.stream().filter(test).count() / (double) scores.size();
+    }
+
+    private void writeEvaluations(List<Evaluation> evaluations) {
+        StringBuilder b = new StringBuilder();
+        for (Evaluation e : evaluations) {
+            b.append(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(e)).append('\n');
+        }
+        write(out.resolve("evaluations.jsonl"), b.toString());
+    }
+
+    static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new IvlException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
