@@ -15,6 +15,11 @@ final class TestFiles {
         return existing(property("ivl.fixtures.dir").resolve("tokenizers").resolve(name));
     }
 
+    /** @return a file under {@code ivl.fixtures.dir}/corpus */
+    static Path corpus(String name) {
+        return existing(property("ivl.fixtures.dir").resolve("corpus").resolve(name));
+    }
+
     /**
      * @return a file under {@code ivl.shared.dir}/tokenizers; the test is skipped when the shared material is absent
      *     (as the other tests that read {@code ../shared} are), and fails when only the file is
