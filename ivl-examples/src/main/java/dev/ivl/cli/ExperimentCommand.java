@@ -9,6 +9,8 @@ import dev.ivl.examples.experiment.ExperimentConfig;
 import dev.ivl.examples.experiment.ExperimentResults;
 import dev.ivl.examples.experiment.KjvText;
 import dev.ivl.examples.experiment.Verse;
+import dev.ivl.examples.facts.FactsConfig;
+import dev.ivl.examples.facts.FactsExperiment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -31,6 +33,11 @@ import picocli.CommandLine.Spec;
                 + "chart.png into --out; progress goes to stderr.")
 final class ExperimentCommand implements Callable<Integer> {
     private static final String TOKENIZER_RESOURCE = "/dev/ivl/fixtures/tokenizers/llama2-tokenizer.json";
+
+    @Option(names = "--task", paramLabel = "NAME", defaultValue = "genesis", description = "genesis (verse"
+            + " continuation, the reported study) or facts (synthetic facts with a word-level vocabulary: work in"
+            + " progress, issue 14) (default: ${DEFAULT-VALUE})")
+    String task;
 
     @Option(names = "--quick", description = "the whole pipeline in a minute or two (tiny models; results not "
             + "meaningful); same as --scale quick")
@@ -70,8 +77,17 @@ final class ExperimentCommand implements Callable<Integer> {
         if (quick && scale != null && !scale.equalsIgnoreCase("quick")) {
             throw new IllegalParameterException("--quick", "--scale " + scale, "contradicts it: give one of them");
         }
-        ExperimentConfig config = ExperimentConfig.preset(quick ? "quick" : scale == null ? "full" : scale, seed);
         Cli.configureThreads(threads);
+        if (task.equals("facts")) {
+            new FactsExperiment(FactsConfig.preset(quick ? "quick" : scale == null ? "full" : scale), out,
+                    line -> System.err.println(line)).run();
+            System.out.println("results: " + out.resolve("results.md"));
+            return 0;
+        }
+        if (!task.equals("genesis")) {
+            throw new IllegalParameterException("--task", task, "must be genesis or facts");
+        }
+        ExperimentConfig config = ExperimentConfig.preset(quick ? "quick" : scale == null ? "full" : scale, seed);
         List<Verse> verses = corpus == null ? KjvText.shippedGenesis() : KjvText.read(corpus);
         Path tokenizer = extractTokenizer();
         String command = "ivl " + String.join(" ", spec.commandLine().getParseResult().originalArgs());

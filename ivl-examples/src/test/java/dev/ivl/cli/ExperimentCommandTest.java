@@ -7,6 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ivl.djl.llama.LlamaConfig;
+import dev.ivl.djl.tokenizer.HfTokenizer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,6 +84,25 @@ class ExperimentCommandTest {
             assertTrue(p.get("reference").getAsString().startsWith("Continuation: "), line);
         }
         assertTrue(Files.readString(demo.resolve("README.md")).contains("ivl experiment --scale micro"));
+    }
+
+    @Test
+    void theFactsStudyRunsEveryArmAndReportsItsComparisons(@TempDir Path tmp) throws IOException {
+        CliTest.Run r = CliTest.run("experiment", "--task", "facts", "--quick", "--out", tmp.toString());
+        assertEquals(0, r.exit(), r.err());
+        String report = Files.readString(tmp.resolve("results.md"));
+        for (String row : List.of("| S (base) |", "| L fully fine-tuned |", "| L + value (λ=1), transfer |",
+                "| continually pre-trained L + value (λ=0) |", "| L + cascade value without text, transfer |",
+                "| L + value (curriculum S→M, λ=1), transfer |", "| L + (S_ft − S), proxy tuning |")) {
+            assertTrue(report.contains(row), row + " in\n" + report);
+        }
+        assertTrue(report.contains("| transfer: L + value (λ=1) vs L alone | "), report);
+        assertTrue(report.contains("## Knowledge of the bases"), report);
+        List<String> evaluations = Files.readAllLines(tmp.resolve("evaluations.jsonl"));
+        assertEquals(4 + 2 + 2 * 3 + 5, evaluations.size(), "4 bases; per seed 2 fine-tunes, 3 per λ, 5 others");
+        try (HfTokenizer tokenizer = HfTokenizer.load(tmp.resolve("tokenizer"))) {
+            assertTrue(tokenizer.vocabSize() < 1000, "a word-level vocabulary of the world: " + tokenizer.vocabSize());
+        }
     }
 
     @Test

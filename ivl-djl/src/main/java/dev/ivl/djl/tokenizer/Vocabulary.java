@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.ivl.core.ModelFormatException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Map.Entry;
@@ -91,7 +92,8 @@ final class Vocabulary {
             }
             tokens[entry.getValue()] = entry.getKey();
         }
-        return new Vocabulary(tokens, Map.copyOf(ids), Map.copyOf(specialIds));
+        // HashMap, not Map.copyOf: its tree bins keep a crafted vocabulary of colliding strings fast to load
+        return new Vocabulary(tokens, Collections.unmodifiableMap(ids), Collections.unmodifiableMap(specialIds));
     }
 
     /** @return one more than the largest id */

@@ -20,6 +20,8 @@ import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
+import dev.ivl.djl.tokenizer.WordTokenizerBuilder;
+import dev.ivl.djl.tokenizer.WordVocabulary;
 import dev.ivl.djl.train.IvlTrainer;
 import dev.ivl.djl.train.StepReport;
 import dev.ivl.djl.train.TrainConfig;
@@ -82,11 +84,19 @@ public final class FactsExperiment {
     public record Evaluation(String name, String label, long seed, List<Scores> scores) {}
 
     /**
-     * Runs the study.
+     * What a run found.
      *
-     * @return every evaluation, also written to {@code evaluations.jsonl}
+     * @param evaluations every configuration on the test questions, per seed
+     * @param probes each base's share of the test facts it completes right
      */
-    public List<Evaluation> run() {
+    public record Findings(List<Evaluation> evaluations, Map<String, Double> probes) {}
+
+    /**
+     * Runs the study, writing {@code evaluations.jsonl} and {@code results.md} into the run folder.
+     *
+     * @return what it found
+     */
+    public Findings run() {
         FactWorld world = FactWorld.generate(config.people(), 0.15, 0.25, 7);
         FactWorld newcomers = FactWorld.generate(Math.max(10, config.people() / 2), 0.15, 0.25, 8);
         writeData(world, newcomers);
@@ -106,14 +116,15 @@ public final class FactsExperiment {
         }
         train("continual-L", base(Scheme.CAUSAL_LM, model("L"), data("continual.jsonl"), model("L-cpt"),
                 config.continualEpochs(), config.pretrainLr() / 3, 1));
-        List<Evaluation> evaluations = new ArrayList<>();
-        evaluations.addAll(evaluateBases(world));
+        Map<String, Double> probes = new LinkedHashMap<>();
+        List<Evaluation> evaluations = new ArrayList<>(evaluateBases(world, probes));
         for (long seed : config.seeds()) {
             postTrain(seed);
             evaluations.addAll(evaluatePostTrained(world, seed));
         }
         writeEvaluations(evaluations);
-        return evaluations;
+        write(out.resolve("results.md"), FactsReport.markdown(evaluations, probes, config));
+        return new Findings(evaluations, probes);
     }
 
     private TrainConfig.Builder base(Scheme scheme, Path init, Path data, Path to, int epochs, float lr, long seed) {
@@ -219,7 +230,9 @@ public final class FactsExperiment {
             texts.add(q.prompt());
             texts.add(q.reference());
         }
-        return WordTokenizers.write(texts, out.resolve("tokenizer"));
+        WordVocabulary vocabulary = new WordTokenizerBuilder().build(texts); // every word: the world is closed
+        vocabulary.writeTo(out.resolve("tokenizer"));
+        return vocabulary.size();
     }
 
     private void copyTokenizer(Path dir) {
@@ -234,13 +247,14 @@ public final class FactsExperiment {
 
     // ---- evaluation ----------------------------------------------------------------------------------------------
 
-    private List<Evaluation> evaluateBases(FactWorld world) {
+    private List<Evaluation> evaluateBases(FactWorld world, Map<String, Double> probes) {
         List<Evaluation> out = new ArrayList<>();
         for (String name : List.of("S", "M", "L", "L-cpt")) {
             try (LlamaModel m = LlamaModel.load(model(name))) {
                 out.add(evaluate(name, name + " (base)", 0, m, world));
+                probes.put(name, probe(m, world));
                 progress.accept(String.format(Locale.ROOT, "[probe] %s knows %.2f of the test facts", name,
-                        probe(m, world)));
+                        probes.get(name)));
             }
         }
         return out;
