@@ -99,7 +99,10 @@ class ExperimentCommandTest {
         assertTrue(report.contains("| transfer: L + value (λ=1) vs L alone | "), report);
         assertTrue(report.contains("## Knowledge of the bases"), report);
         List<String> evaluations = Files.readAllLines(tmp.resolve("evaluations.jsonl"));
-        assertEquals(4 + 2 + 2 * 3 + 5, evaluations.size(), "4 bases; per seed 2 fine-tunes, 3 per λ, 5 others");
+        assertEquals(4 + 2 + 2 * 4 + 6, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on the"
+                + " validation people), 6 others");
+        assertTrue(report.contains("λ chosen on the validation people"), report);
+        assertTrue(Files.size(tmp.resolve("chart.png")) > 1000);
         try (HfTokenizer tokenizer = HfTokenizer.load(tmp.resolve("tokenizer"))) {
             assertTrue(tokenizer.vocabSize() < 1000, "a word-level vocabulary of the world: " + tokenizer.vocabSize());
         }

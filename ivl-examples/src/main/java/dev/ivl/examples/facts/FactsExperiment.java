@@ -22,6 +22,11 @@ import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.tokenizer.WordTokenizerBuilder;
 import dev.ivl.djl.tokenizer.WordVocabulary;
+import dev.ivl.core.vocab.align.Normalization;
+import dev.ivl.djl.plug.PlugOptions;
+import dev.ivl.djl.plug.PluggedModel;
+import dev.ivl.djl.vocab.VocabularyMapFile;
+import dev.ivl.djl.vocab.VocabularyMaps;
 import dev.ivl.djl.train.IvlTrainer;
 import dev.ivl.djl.train.StepReport;
 import dev.ivl.djl.train.TrainConfig;
@@ -46,11 +51,18 @@ import java.util.function.Consumer;
  * fine-tuning, proxy tuning, and transfer to a larger and to a continually pre-trained base.
  */
 public final class FactsExperiment {
+    /** Prefixes the names of evaluations on the validation people, which choose settings and are not reported. */
+    public static final String VALIDATION = "validation:";
+
     /** The demonstrations' chat format: the paper's Llama-2 format, which the pre-training text never uses. */
     static final String TEMPLATE = "llama2";
     private static final int EOS = 2;
 
+    /** Extra special tokens of the other vocabulary: they move every word to another id. */
+    private static final List<String> OTHER_SPECIALS = List.of("<pad>", "<mask>", "<sep>", "<cls>", "<extra>");
+
     private final FactsConfig config;
+    private int otherVocabulary;
     private final Path out;
     private final Consumer<String> progress;
 
@@ -100,7 +112,8 @@ public final class FactsExperiment {
         FactWorld world = FactWorld.generate(config.people(), 0.15, 0.25, 7);
         FactWorld newcomers = FactWorld.generate(Math.max(10, config.people() / 2), 0.15, 0.25, 8);
         writeData(world, newcomers);
-        int vocab = writeTokenizer(world, newcomers);
+        int vocab = writeTokenizer(world, newcomers, List.of(), out.resolve("tokenizer"));
+        otherVocabulary = writeTokenizer(world, newcomers, OTHER_SPECIALS, out.resolve("tokenizer-other"));
         Map<String, ModelShape> shapes = new LinkedHashMap<>();
         shapes.put("S", config.small());
         shapes.put("M", config.mid());
@@ -110,12 +123,20 @@ public final class FactsExperiment {
             Path init = model("init-" + e.getKey());
             RandomCheckpoint.write(e.getValue().toConfig(vocab, FactsConfig.CONTEXT, false), 100 + k++,
                     RandomCheckpoint.Storage.F32, init);
-            copyTokenizer(init);
+            copyTokenizer(out.resolve("tokenizer"), init);
             train("pretrain-" + e.getKey(), base(Scheme.CAUSAL_LM, init, data("pretrain.jsonl"), model(e.getKey()),
                     config.pretrainEpochs(), config.pretrainLr(), 1));
         }
         train("continual-L", base(Scheme.CAUSAL_LM, model("L"), data("continual.jsonl"), model("L-cpt"),
                 config.continualEpochs(), config.pretrainLr() / 3, 1));
+        // another vocabulary for the cross-vocabulary arm: the same words under other ids, and its own S
+        Path initOther = model("init-S-other");
+        RandomCheckpoint.write(config.small().toConfig(otherVocabulary, FactsConfig.CONTEXT, false), 200,
+                RandomCheckpoint.Storage.F32, initOther);
+        copyTokenizer(out.resolve("tokenizer-other"), initOther);
+        train("pretrain-S-other", base(Scheme.CAUSAL_LM, initOther, data("pretrain.jsonl"), model("S-other"),
+                config.pretrainEpochs(), config.pretrainLr(), 1));
+        writeMap(world, newcomers);
         Map<String, Double> probes = new LinkedHashMap<>();
         List<Evaluation> evaluations = new ArrayList<>(evaluateBases(world, probes));
         for (long seed : config.seeds()) {
@@ -124,6 +145,7 @@ public final class FactsExperiment {
         }
         writeEvaluations(evaluations);
         write(out.resolve("results.md"), FactsReport.markdown(evaluations, probes, config));
+        FactsReport.chart(evaluations).writePng(out.resolve("chart.png"), 1400, 1100);
         return new Findings(evaluations, probes);
     }
 
@@ -149,6 +171,8 @@ public final class FactsExperiment {
         }
         train("curriculum" + s, base(Scheme.RESIDUAL, model("S"), demos, model("curriculum" + s),
                 config.postEpochs(), config.postLr(), seed).bases(List.of(model("S"), model("M"))).lambda(1f));
+        train("value-other" + s, base(Scheme.RESIDUAL, model("S-other"), demos, model("value-other" + s),
+                config.postEpochs(), config.postLr(), seed).bases(List.of(model("S-other"))).lambda(0f));
     }
 
     private void train(String name, TrainConfig.Builder builder) {
@@ -222,21 +246,41 @@ public final class FactsExperiment {
         return m;
     }
 
-    /** Builds the word-level tokenizer of the study from every text it uses; returns its size. */
-    private int writeTokenizer(FactWorld world, FactWorld newcomers) {
+    /** The texts the study's tokenizers and map are built from: every statement, question and answer. */
+    private static List<String> allTexts(FactWorld world, FactWorld newcomers) {
         List<String> texts = new ArrayList<>(world.statements(3, 1));
         texts.addAll(newcomers.statements(3, 1));
         for (FactWorld.Question q : FactWorld.questions(world.people())) {
             texts.add(q.prompt());
             texts.add(q.reference());
         }
-        WordVocabulary vocabulary = new WordTokenizerBuilder().build(texts); // every word: the world is closed
-        vocabulary.writeTo(out.resolve("tokenizer"));
+        return texts;
+    }
+
+    /**
+     * Builds a word-level tokenizer of the study from every text it uses (every word: the world is closed).
+     *
+     * @param specials special tokens beyond Llama-2's, which shift every word's id
+     * @return its size
+     */
+    private static int writeTokenizer(FactWorld world, FactWorld newcomers, List<String> specials, Path dir) {
+        WordVocabulary vocabulary = new WordTokenizerBuilder().additionalSpecialTokens(specials)
+                .build(allTexts(world, newcomers));
+        vocabulary.writeTo(dir);
         return vocabulary.size();
     }
 
-    private void copyTokenizer(Path dir) {
-        try (var files = Files.list(out.resolve("tokenizer"))) {
+    /** Aligns the two vocabularies over the study's texts and writes the map the cross-vocabulary arm uses. */
+    private void writeMap(FactWorld world, FactWorld newcomers) {
+        try (HfTokenizer base = HfTokenizer.load(out.resolve("tokenizer"));
+                HfTokenizer other = HfTokenizer.load(out.resolve("tokenizer-other"))) {
+            VocabularyMapFile.write(data("base-to-other.map"), VocabularyMaps.build(base, other,
+                    allTexts(world, newcomers), 2, done -> { }, new Normalization.Paper()));
+        }
+    }
+
+    private void copyTokenizer(Path from, Path dir) {
+        try (var files = Files.list(from)) {
             for (Path f : files.toList()) {
                 Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
@@ -291,6 +335,7 @@ public final class FactsExperiment {
             m.put("cascade", LlamaModel.load(model("cascade" + s)));
             m.put("cascade-no-text", LlamaModel.load(model("cascade-no-text" + s)));
             m.put("curriculum", LlamaModel.load(model("curriculum" + s)));
+            m.put("value-other", LlamaModel.load(model("value-other" + s)));
 
             out.add(evaluate("S-ft", "S fully fine-tuned", seed, m.get("S-ft"), world));
             out.add(evaluate("L-ft", "L fully fine-tuned", seed, m.get("L-ft"), world));
@@ -302,6 +347,8 @@ public final class FactsExperiment {
                         world));
                 out.add(evaluate("Lcpt+v(" + l + ")", "continually pre-trained L + value (λ=" + l + ")", seed,
                         residual(m.get("L-cpt"), v), world));
+                out.add(evaluate(VALIDATION + "L+v(" + l + ")", "L + value (λ=" + l + "), validation people", seed,
+                        residual(m.get("L"), v), world.validation()));
             }
             out.add(evaluate("S+cascade", "S + cascade value", seed, new CascadeModel(m.get("S"), m.get("cascade"),
                     1f), world));
@@ -311,6 +358,11 @@ public final class FactsExperiment {
                     new CascadeModel(m.get("L"), m.get("cascade-no-text"), 1f), world));
             out.add(evaluate("L+curriculum", "L + value (curriculum S→M, λ=1), transfer", seed,
                     residual(m.get("L"), m.get("curriculum")), world));
+            try (PluggedModel cross = PluggedModel.plug(m.get("L"), m.get("value-other"), PlugOptions.builder()
+                    .alpha(1f).vocabularyMap(data("base-to-other.map")).build())) {
+                out.add(evaluate("L+v-other(0)", "L + value of another vocabulary (λ=0), through a map", seed, cross,
+                        world));
+            }
             out.add(evaluate("L+proxy", "L + (S_ft − S), proxy tuning", seed,
                     new ProxyTuningCombiner(1f).combine(m.get("L"), m.get("S-ft"), m.get("S")), world));
         } finally {
@@ -328,13 +380,18 @@ public final class FactsExperiment {
     }
 
     private Evaluation evaluate(String name, String label, long seed, LanguageModel model, FactWorld world) {
+        return evaluate(name, label, seed, model, world.test());
+    }
+
+    private Evaluation evaluate(String name, String label, long seed, LanguageModel model,
+            List<FactWorld.Person> people) {
         Generator generator = new Generator(model);
         HfTokenizer tokenizer = (HfTokenizer) generator.tokenizer().orElseThrow();
         ChatTemplate template = ChatTemplate.named(TEMPLATE);
         GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(config.maxNewTokens()).stopTokenIds(EOS)
                 .build();
         List<Scores> scores = new ArrayList<>();
-        for (FactWorld.Question q : FactWorld.questions(world.test())) {
+        for (FactWorld.Question q : FactWorld.questions(people)) {
             List<ChatMessage> asked = List.of(ChatMessage.user(q.prompt()));
             int[] prompt = tokenizer.encode(template.render(asked, true), false);
             GenerationResult r = generator.generate(prompt, greedy, TokenListener.NONE, new CancellationToken());

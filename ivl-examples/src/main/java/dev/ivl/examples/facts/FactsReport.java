@@ -1,5 +1,6 @@
 package dev.ivl.examples.facts;
 
+import dev.ivl.examples.experiment.BarChart;
 import dev.ivl.examples.experiment.Statistics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +25,10 @@ public final class FactsReport {
             new String[] {"L+v(1)", "L+proxy", "IVL (λ=1) vs proxy tuning on L"},
             new String[] {"L+cascade", "L+v(1)", "cascade vs residual, transferred to L"},
             new String[] {"Lcpt+v(1)", "L-cpt", "transfer to the continually pre-trained L"},
-            new String[] {"L+v(1)", "L-ft", "transfer vs fully fine-tuning L"});
+            new String[] {"L+v(1)", "L-ft", "transfer vs fully fine-tuning L"},
+            new String[] {"L+v-other(0)", "L+v(0)", "a value model of another vocabulary (through a map) vs the same"
+                    + " vocabulary, λ=0, on L"},
+            new String[] {"L+v-other(0)", "L", "cross-vocabulary transfer vs L alone"});
 
     /**
      * @param evaluations every evaluation of a run
@@ -35,8 +39,10 @@ public final class FactsReport {
     public static String markdown(List<FactsExperiment.Evaluation> evaluations, Map<String, Double> probes,
             FactsConfig config) {
         Map<String, List<FactsExperiment.Evaluation>> byName = new LinkedHashMap<>();
+        Map<String, List<FactsExperiment.Evaluation>> validation = new LinkedHashMap<>();
         for (FactsExperiment.Evaluation e : evaluations) {
-            byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+            (e.name().startsWith(FactsExperiment.VALIDATION) ? validation : byName)
+                    .computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
         }
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "# Facts study (%s): %d people, %d test questions, seeds %s%n%n",
@@ -53,6 +59,13 @@ public final class FactsReport {
                 b.append(" | ").append(Statistics.Summary.of(perSeed).format(3));
             }
             b.append(" |\n");
+        }
+        String chosen = chosenOnValidation(validation);
+        if (chosen != null) {
+            b.append(String.format(Locale.ROOT, "%nλ chosen on the validation people (exact match of L + value, mean"
+                    + " over seeds): **%s**; on the test people it scores %s.%n",
+                    chosen, Statistics.Summary.of(byName.get(chosen).stream().mapToDouble(e -> e.scores().stream()
+                            .mapToDouble(s -> s.exactMatch() ? 1 : 0).average().orElse(0)).toArray()).format(3)));
         }
         b.append("\n## Comparisons (exact match; paired bootstrap 95 % interval over test questions; McNemar on "
                 + "format)\n\n| comparison | Δ exact match [95 % CI] | P(Δ ≤ 0) | format: b, c, McNemar p |\n"
@@ -71,6 +84,52 @@ public final class FactsReport {
                     boot.fractionAtMostZero(), m.b(), m.c(), m.p()));
         }
         return b.toString();
+    }
+
+    /**
+     * @param validation the evaluations on the validation people, by name
+     * @return the name of the test configuration whose validation exact match is highest (the first on a tie), or
+     *     null without validation evaluations
+     */
+    static String chosenOnValidation(Map<String, List<FactsExperiment.Evaluation>> validation) {
+        String best = null;
+        double bestScore = -1;
+        for (Map.Entry<String, List<FactsExperiment.Evaluation>> e : validation.entrySet()) {
+            double score = Statistics.meanOf(perItem(e.getValue(), s -> s.exactMatch() ? 1 : 0));
+            if (score > bestScore) {
+                best = e.getKey().substring(FactsExperiment.VALIDATION.length());
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * @param evaluations every evaluation of a run
+     * @return exact match, format and fact of each reported configuration (mean over seeds) as a bar chart
+     */
+    public static BarChart chart(List<FactsExperiment.Evaluation> evaluations) {
+        Map<String, List<FactsExperiment.Evaluation>> byName = new LinkedHashMap<>();
+        for (FactsExperiment.Evaluation e : evaluations) {
+            if (!e.name().startsWith(FactsExperiment.VALIDATION)) {
+                byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        List<ToDoubleFunction<Scores>> shown = List.of(s -> s.exactMatch() ? 1 : 0, s -> s.format() ? 1 : 0,
+                s -> s.factFound() ? 1 : 0);
+        double[][] values = new double[byName.size()][];
+        List<String> labels = new ArrayList<>();
+        int i = 0;
+        for (List<FactsExperiment.Evaluation> runs : byName.values()) {
+            labels.add(runs.get(0).label());
+            values[i] = new double[shown.size()];
+            for (int j = 0; j < shown.size(); j++) {
+                values[i][j] = Statistics.meanOf(perItem(runs, shown.get(j)));
+            }
+            i++;
+        }
+        return new BarChart("ivl experiment --task facts: " + evaluations.get(0).scores().size()
+                + " test questions, mean over seeds", labels, List.of("exact match", "format", "fact"), values);
     }
 
     private static List<ToDoubleFunction<Scores>> metrics() {
