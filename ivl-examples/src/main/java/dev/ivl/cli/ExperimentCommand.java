@@ -52,9 +52,10 @@ final class ExperimentCommand implements Callable<Integer> {
             description = "run folder (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
-            description = "seeds initialisation, data split and order (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", paramLabel = "N",
+            description = "genesis: seeds initialisation, data split and order (default: 1); the facts study runs"
+                    + " its own seeds 1, 2, 3")
+    Long seed;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch intra-op threads "
             + "(default: ${DEFAULT-VALUE}: these small models gain little from a second thread and lose much when "
@@ -79,6 +80,11 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         Cli.configureThreads(threads);
         if (task.equals("facts")) {
+            for (Object[] o : new Object[][] {{"--seed", seed}, {"--corpus", corpus}, {"--export-demo", exportDemo}}) {
+                if (o[1] != null) {
+                    throw new IllegalParameterException((String) o[0], o[1], "does not apply to --task facts (yet)");
+                }
+            }
             new FactsExperiment(FactsConfig.preset(quick ? "quick" : scale == null ? "full" : scale), out,
                     line -> System.err.println(line)).run();
             System.out.println("results: " + out.resolve("results.md"));
@@ -87,7 +93,8 @@ final class ExperimentCommand implements Callable<Integer> {
         if (!task.equals("genesis")) {
             throw new IllegalParameterException("--task", task, "must be genesis or facts");
         }
-        ExperimentConfig config = ExperimentConfig.preset(quick ? "quick" : scale == null ? "full" : scale, seed);
+        ExperimentConfig config = ExperimentConfig.preset(quick ? "quick" : scale == null ? "full" : scale,
+                seed == null ? 1 : seed);
         List<Verse> verses = corpus == null ? KjvText.shippedGenesis() : KjvText.read(corpus);
         Path tokenizer = extractTokenizer();
         String command = "ivl " + String.join(" ", spec.commandLine().getParseResult().originalArgs());

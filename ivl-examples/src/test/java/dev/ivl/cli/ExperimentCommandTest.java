@@ -125,5 +125,12 @@ class ExperimentCommandTest {
                 tmp.toString());
         assertEquals(1, threads.exit());
         assertTrue(threads.err().contains("--threads"), threads.err());
+        CliTest.Run task = CliTest.run("experiment", "--task", "poems", "--out", tmp.toString());
+        assertEquals(1, task.exit());
+        assertTrue(task.err().contains("--task"), task.err());
+        CliTest.Run demo = CliTest.run("experiment", "--task", "facts", "--export-demo", tmp.resolve("d").toString(),
+                "--out", tmp.toString());
+        assertEquals(1, demo.exit());
+        assertTrue(demo.err().contains("--export-demo does not apply to --task facts"), demo.err());
     }
 }

@@ -8,12 +8,11 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
+import dev.ivl.djl.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -153,25 +152,10 @@ public record WordVocabulary(List<String> specialTokens, List<String> words) {
     }
 
     private static void write(Path file, String text) {
-        Path temporary = null;
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            temporary = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".partial");
-            Files.writeString(temporary, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, temporary -> Files.writeString(temporary, text, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            try {
-                if (temporary != null) {
-                    Files.deleteIfExists(temporary);
-                }
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new IvlException(file + ": cannot write: " + e, e);
+            throw new IvlException(file + ": cannot write: " + e.getMessage(), e);
         }
     }
 

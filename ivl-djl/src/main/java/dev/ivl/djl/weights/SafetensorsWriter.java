@@ -7,16 +7,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
+import dev.ivl.djl.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -211,39 +208,22 @@ public final class SafetensorsWriter {
         ordered.sort(Comparator.comparingInt((Map.Entry<String, Entry> e) -> -e.getValue().dtype.bytes())
                 .thenComparing(Map.Entry::getKey));
         byte[] header = header(ordered);
-        Path absolute = file.toAbsolutePath();
-        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)
-                && !Files.isRegularFile(absolute, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IvlException(file + ": exists and is not a regular file; refusing to replace it");
-        }
-        Path temporary = null;
         try {
-            Files.createDirectories(absolute.getParent());
-            // a new file of our own beside the destination (never one that happens to exist)
-            temporary = Files.createTempFile(absolute.getParent(), absolute.getFileName() + ".", ".partial");
-            try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                writeFully(out, prefix);
-                writeFully(out, ByteBuffer.wrap(header));
-                for (Map.Entry<String, Entry> e : ordered) {
-                    e.getValue().writeData(out);
+            AtomicFiles.write(file, temporary -> {
+                try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+                    ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(0, header.length);
+                    writeFully(out, prefix);
+                    writeFully(out, ByteBuffer.wrap(header));
+                    for (Map.Entry<String, Entry> e : ordered) {
+                        e.getValue().writeData(out);
+                    }
                 }
-            }
-            try {
-                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
+            });
         } catch (IOException e) {
-            try {
-                if (temporary != null) {
-                    Files.deleteIfExists(temporary);
-                }
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new IvlException(file + ": cannot write safetensors file: " + e, e);
+            throw new IvlException(file + ": cannot write safetensors file: "
+                    + (e.getClass() == IOException.class ? e.getMessage() : e.toString()), e);
         }
     }
 
