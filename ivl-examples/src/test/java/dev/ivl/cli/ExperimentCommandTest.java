@@ -99,9 +99,9 @@ class ExperimentCommandTest {
         assertTrue(report.contains("| transfer: L + value (λ=1) vs L alone | "), report);
         assertTrue(report.contains("## Knowledge of the bases"), report);
         List<String> evaluations = Files.readAllLines(tmp.resolve("evaluations.jsonl"));
-        assertEquals(4 + 2 + 2 * 4 + 6, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on the"
-                + " validation people), 6 others");
-        assertTrue(report.contains("λ chosen on the validation people"), report);
+        assertEquals(4 + 2 + 2 * 4 + 7 + 2 * 2, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on"
+                + " the validation people), 7 others, 2 per α > 1 (one on the validation people)");
+        assertTrue(report.contains("λ and α chosen on the validation people"), report);
         assertTrue(Files.size(tmp.resolve("chart.png")) > 1000);
         try (HfTokenizer tokenizer = HfTokenizer.load(tmp.resolve("tokenizer"))) {
             assertTrue(tokenizer.vocabSize() < 1000, "a word-level vocabulary of the world: " + tokenizer.vocabSize());

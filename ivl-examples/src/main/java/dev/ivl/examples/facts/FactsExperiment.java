@@ -61,6 +61,9 @@ public final class FactsExperiment {
     /** Extra special tokens of the other vocabulary: they move every word to another id. */
     private static final List<String> OTHER_SPECIALS = List.of("<pad>", "<mask>", "<sep>", "<cls>", "<extra>");
 
+    /** The weights α > 1 tried for the first λ's value model on L (α = 1 is every other row). */
+    private static final List<Float> ALPHAS = List.of(1.5f, 2f);
+
     private final FactsConfig config;
     private int otherVocabulary;
     private final Path out;
@@ -171,6 +174,8 @@ public final class FactsExperiment {
         }
         train("curriculum" + s, base(Scheme.RESIDUAL, model("S"), demos, model("curriculum" + s),
                 config.postEpochs(), config.postLr(), seed).bases(List.of(model("S"), model("M"))).lambda(1f));
+        train("curriculum0" + s, base(Scheme.RESIDUAL, model("S"), demos, model("curriculum0" + s),
+                config.postEpochs(), config.postLr(), seed).bases(List.of(model("S"), model("M"))).lambda(0f));
         train("value-other" + s, base(Scheme.RESIDUAL, model("S-other"), demos, model("value-other" + s),
                 config.postEpochs(), config.postLr(), seed).bases(List.of(model("S-other"))).lambda(0f));
     }
@@ -335,6 +340,7 @@ public final class FactsExperiment {
             m.put("cascade", LlamaModel.load(model("cascade" + s)));
             m.put("cascade-no-text", LlamaModel.load(model("cascade-no-text" + s)));
             m.put("curriculum", LlamaModel.load(model("curriculum" + s)));
+            m.put("curriculum0", LlamaModel.load(model("curriculum0" + s)));
             m.put("value-other", LlamaModel.load(model("value-other" + s)));
 
             out.add(evaluate("S-ft", "S fully fine-tuned", seed, m.get("S-ft"), world));
@@ -358,6 +364,18 @@ public final class FactsExperiment {
                     new CascadeModel(m.get("L"), m.get("cascade-no-text"), 1f), world));
             out.add(evaluate("L+curriculum", "L + value (curriculum S→M, λ=1), transfer", seed,
                     residual(m.get("L"), m.get("curriculum")), world));
+            out.add(evaluate("L+curriculum(0)", "L + value (curriculum S→M, λ=0), transfer", seed,
+                    residual(m.get("L"), m.get("curriculum0")), world));
+            // α > 1 for the λ=0 value model: chosen, like λ, on the validation people only
+            LlamaModel v0 = m.get("v" + config.lambdas().get(0));
+            String l0 = format(config.lambdas().get(0));
+            for (float alpha : ALPHAS) {
+                String a = format(alpha);
+                out.add(evaluate("L+v(" + l0 + ")@" + a, "L + value (λ=" + l0 + ", α=" + a + "), transfer", seed,
+                        residual(m.get("L"), v0, alpha), world));
+                out.add(evaluate(VALIDATION + "L+v(" + l0 + ")@" + a, "L + value (λ=" + l0 + ", α=" + a
+                        + "), validation people", seed, residual(m.get("L"), v0, alpha), world.validation()));
+            }
             try (PluggedModel cross = PluggedModel.plug(m.get("L"), m.get("value-other"), PlugOptions.builder()
                     .alpha(1f).vocabularyMap(data("base-to-other.map")).build())) {
                 out.add(evaluate("L+v-other(0)", "L + value of another vocabulary (λ=0), through a map", seed, cross,
@@ -372,7 +390,11 @@ public final class FactsExperiment {
     }
 
     private static CombinedModel residual(LlamaModel base, LlamaModel value) {
-        return ResidualCombiner.withAlpha(1f).combine(base, value);
+        return residual(base, value, 1f);
+    }
+
+    private static CombinedModel residual(LlamaModel base, LlamaModel value, float alpha) {
+        return ResidualCombiner.withAlpha(alpha).combine(base, value);
     }
 
     static String format(float lambda) {

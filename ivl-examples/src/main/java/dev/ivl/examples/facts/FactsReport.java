@@ -22,6 +22,8 @@ public final class FactsReport {
             new String[] {"L+v(1)", "L", "transfer: L + value (λ=1) vs L alone"},
             new String[] {"L+v(1)", "L+v(0)", "norm term: λ=1 vs λ=0, transferred to L"},
             new String[] {"L+curriculum", "L+v(1)", "curriculum S→M vs S alone (λ=1), transferred to L"},
+            new String[] {"L+curriculum(0)", "L+v(0)", "curriculum S→M vs S alone (λ=0), transferred to L"},
+            new String[] {"L+v(0)@2", "L+v(0)", "α=2 vs α=1 (λ=0), on L"},
             new String[] {"L+v(1)", "L+proxy", "IVL (λ=1) vs proxy tuning on L"},
             new String[] {"L+cascade", "L+v(1)", "cascade vs residual, transferred to L"},
             new String[] {"Lcpt+v(1)", "L-cpt", "transfer to the continually pre-trained L"},
@@ -62,8 +64,8 @@ public final class FactsReport {
         }
         String chosen = chosenOnValidation(validation);
         if (chosen != null) {
-            b.append(String.format(Locale.ROOT, "%nλ chosen on the validation people (exact match of L + value, mean"
-                    + " over seeds): **%s**; on the test people it scores %s.%n",
+            b.append(String.format(Locale.ROOT, "%nλ and α chosen on the validation people (exact match of L + value,"
+                    + " mean over seeds): **%s**; on the test people it scores %s.%n",
                     chosen, Statistics.Summary.of(byName.get(chosen).stream().mapToDouble(e -> e.scores().stream()
                             .mapToDouble(s -> s.exactMatch() ? 1 : 0).average().orElse(0)).toArray()).format(3)));
         }
