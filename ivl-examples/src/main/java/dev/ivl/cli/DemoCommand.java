@@ -68,9 +68,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "per answer (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
-    @Option(names = "--alpha", defaultValue = "1.0",
-            description = "weight of the value model; 0 gives exactly the base's answers (default: ${DEFAULT-VALUE})")
-    float alpha;
+    @Option(names = "--alpha", description = "weight of the value model; 0 gives exactly the base's answers (default:"
+            + " the alpha value/ivl.json records, chosen when the demo was made, else 1)")
+    Float alpha;
 
     @Option(names = "--stepping", defaultValue = "concurrent",
             description = "run the two forward passes concurrent (each model on its own thread) or sequential"
@@ -135,6 +135,7 @@ final class DemoCommand implements Callable<Integer> {
                 HfTokenizer tok = HfTokenizer.load(tokenizerDir)) {
             tok.checkCompatible(base.vocabSize());
             Format format = format(tok, valueDir);
+            alpha = alpha != null ? alpha : recordedAlpha(valueDir);
             LanguageModel combined = PluggedModel.plug(base, value, PlugOptions.builder().alpha(alpha).stepping(mode)
                     .threads(budget).build()); // as the value folder's ivl.json says
             base.config().eosTokenIds().forEach(greedy::stopTokenIds);
@@ -215,6 +216,23 @@ final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "exact match with the reference (after trimming): base alone %d/%d, base + value"
                     + " %d/%d%n", b.matched, b.withReference, c.matched, c.withReference);
         }
+    }
+
+    /** @return the α a demo's {@code value/ivl.json} records (the one chosen when the demo was made), else 1 */
+    private static float recordedAlpha(Path valueDir) {
+        Path ivlJson = valueDir.resolve("ivl.json");
+        if (!Files.isRegularFile(ivlJson)) {
+            return 1f;
+        }
+        JsonElement recorded = Json.readObject(ivlJson).get("alpha");
+        if (recorded == null) {
+            return 1f;
+        }
+        if (!recorded.isJsonPrimitive() || !recorded.getAsJsonPrimitive().isNumber()
+                || !Float.isFinite(recorded.getAsFloat())) {
+            throw new ModelFormatException(ivlJson, "field alpha must be a finite number, got " + recorded);
+        }
+        return recorded.getAsFloat();
     }
 
     /**

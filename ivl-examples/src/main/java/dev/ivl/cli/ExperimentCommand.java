@@ -10,6 +10,7 @@ import dev.ivl.examples.experiment.ExperimentResults;
 import dev.ivl.examples.experiment.KjvText;
 import dev.ivl.examples.experiment.Verse;
 import dev.ivl.examples.facts.FactsConfig;
+import dev.ivl.examples.facts.FactsDemoExport;
 import dev.ivl.examples.facts.FactsExperiment;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,7 +67,8 @@ final class ExperimentCommand implements Callable<Integer> {
             + "the Genesis text shipped in ivl-test-fixtures")
     Path corpus;
 
-    @Option(names = "--export-demo", paramLabel = "DIR", description = "also write the demo folder of `ivl demo`: "
+    @Option(names = "--export-demo", paramLabel = "DIR", description = "also write the demo folder of `ivl demo` (the"
+            + " facts study: L and the value model and alpha chosen on validation people; genesis: "
             + "base/ (L), value/ (the best-transferring value model), prompts.jsonl, README.md")
     Path exportDemo;
 
@@ -80,14 +82,18 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         Cli.configureThreads(threads);
         if (task.equals("facts")) {
-            for (Object[] o : new Object[][] {{"--seed", seed}, {"--corpus", corpus}, {"--export-demo", exportDemo}}) {
+            for (Object[] o : new Object[][] {{"--seed", seed}, {"--corpus", corpus}}) {
                 if (o[1] != null) {
                     throw new IllegalParameterException((String) o[0], o[1], "does not apply to --task facts (yet)");
                 }
             }
-            new FactsExperiment(FactsConfig.preset(quick ? "quick" : scale == null ? "full" : scale), out,
-                    line -> System.err.println(line)).run();
+            FactsConfig facts = FactsConfig.preset(quick ? "quick" : scale == null ? "full" : scale);
+            FactsExperiment.Findings findings = new FactsExperiment(facts, out, line -> System.err.println(line)).run();
             System.out.println("results: " + out.resolve("results.md"));
+            if (exportDemo != null) {
+                System.out.println("demo: " + exportDemo + " (base L, "
+                        + FactsDemoExport.write(out, findings.chosen(), facts, exportDemo) + ", chosen on validation)");
+            }
             return 0;
         }
         if (!task.equals("genesis")) {

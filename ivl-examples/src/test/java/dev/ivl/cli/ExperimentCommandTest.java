@@ -88,8 +88,11 @@ class ExperimentCommandTest {
 
     @Test
     void theFactsStudyRunsEveryArmAndReportsItsComparisons(@TempDir Path tmp) throws IOException {
-        CliTest.Run r = CliTest.run("experiment", "--task", "facts", "--quick", "--out", tmp.toString());
+        Path demo = tmp.resolve("demo");
+        CliTest.Run r = CliTest.run("experiment", "--task", "facts", "--quick", "--out", tmp.resolve("run").toString(),
+                "--export-demo", demo.toString());
         assertEquals(0, r.exit(), r.err());
+        tmp = tmp.resolve("run");
         String report = Files.readString(tmp.resolve("results.md"));
         for (String row : List.of("| S (base) |", "| L fully fine-tuned |", "| L + value (λ=1), transfer |",
                 "| continually pre-trained L + value (λ=0) |", "| L + cascade value without text, transfer |",
@@ -106,6 +109,14 @@ class ExperimentCommandTest {
         try (HfTokenizer tokenizer = HfTokenizer.load(tmp.resolve("tokenizer"))) {
             assertTrue(tokenizer.vocabSize() < 1000, "a word-level vocabulary of the world: " + tokenizer.vocabSize());
         }
+        JsonObject ivl = JsonParser.parseString(Files.readString(demo.resolve("value/ivl.json"))).getAsJsonObject();
+        assertEquals("residual", ivl.get("scheme").getAsString());
+        assertTrue(ivl.has("alpha"), "the alpha chosen on validation travels with the demo");
+        assertEquals("S", ivl.getAsJsonArray("bases").get(0).getAsString(), "no absolute path of this machine");
+        assertEquals(6, Files.readAllLines(demo.resolve("prompts.jsonl")).size());
+        CliTest.Run shown = CliTest.run("demo", "--dir", demo.toString(), "--prompts", "2", "--max-new-tokens", "8");
+        assertEquals(0, shown.exit(), shown.err());
+        assertTrue(shown.out().contains("alpha " + ivl.get("alpha").getAsFloat()), shown.out());
     }
 
     @Test
@@ -128,9 +139,9 @@ class ExperimentCommandTest {
         CliTest.Run task = CliTest.run("experiment", "--task", "poems", "--out", tmp.toString());
         assertEquals(1, task.exit());
         assertTrue(task.err().contains("--task"), task.err());
-        CliTest.Run demo = CliTest.run("experiment", "--task", "facts", "--export-demo", tmp.resolve("d").toString(),
+        CliTest.Run facts = CliTest.run("experiment", "--task", "facts", "--corpus", tmp.resolve("k.txt").toString(),
                 "--out", tmp.toString());
-        assertEquals(1, demo.exit());
-        assertTrue(demo.err().contains("--export-demo does not apply to --task facts"), demo.err());
+        assertEquals(1, facts.exit());
+        assertTrue(facts.err().contains("--corpus does not apply to --task facts"), facts.err());
     }
 }

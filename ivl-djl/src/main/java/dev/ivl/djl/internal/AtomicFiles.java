@@ -6,6 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Files that appear whole or not at all: the content is written to a new temporary file of our own beside the
@@ -41,6 +45,7 @@ public final class AtomicFiles {
         Path temporary = Files.createTempFile(absolute.getParent(), absolute.getFileName() + ".", ".partial");
         try {
             content.writeTo(temporary);
+            keepPermissions(absolute, temporary);
             try {
                 Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -54,5 +59,18 @@ public final class AtomicFiles {
             }
             throw e;
         }
+    }
+
+    /**
+     * Gives the temporary file (created owner-only) the permissions of the file it replaces, or rw-r--r-- for a new
+     * one, as a file written in place would have had.
+     */
+    private static void keepPermissions(Path destination, Path temporary) throws IOException {
+        if (!Files.getFileStore(temporary).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        Set<PosixFilePermission> permissions = Files.exists(destination)
+                ? Files.getPosixFilePermissions(destination) : PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(temporary, permissions);
     }
 }

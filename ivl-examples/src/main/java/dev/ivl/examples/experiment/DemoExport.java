@@ -77,8 +77,11 @@ public final class DemoExport {
         Experiment.copy(from.resolve("tokenizer.json"), to.resolve("tokenizer.json"));
     }
 
-    /** The trainer's ivl.json with folder names instead of this machine's absolute paths. */
-    private static String portableIvlJson(Path valueDir) {
+    /**
+     * @param valueDir a value model folder written by the trainer
+     * @return its ivl.json with folder names instead of this machine's absolute paths
+     */
+    public static String portableIvlJson(Path valueDir) {
         Path file = valueDir.resolve("ivl.json");
         try {
             JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();

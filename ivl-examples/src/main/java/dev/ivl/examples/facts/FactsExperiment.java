@@ -101,10 +101,11 @@ public final class FactsExperiment {
     /**
      * What a run found.
      *
-     * @param evaluations every configuration on the test questions, per seed
+     * @param evaluations every configuration on the test questions (and the validation questions), per seed
      * @param probes each base's share of the test facts it completes right
+     * @param chosen the transfer configuration chosen on the validation people, e.g. {@code L+v(0)@2}
      */
-    public record Findings(List<Evaluation> evaluations, Map<String, Double> probes) {}
+    public record Findings(List<Evaluation> evaluations, Map<String, Double> probes, String chosen) {}
 
     /**
      * Runs the study, writing {@code evaluations.jsonl} and {@code results.md} into the run folder.
@@ -112,7 +113,7 @@ public final class FactsExperiment {
      * @return what it found
      */
     public Findings run() {
-        FactWorld world = FactWorld.generate(config.people(), 0.15, 0.25, 7);
+        FactWorld world = world(config);
         FactWorld newcomers = FactWorld.generate(Math.max(10, config.people() / 2), 0.15, 0.25, 8);
         writeData(world, newcomers);
         int vocab = writeTokenizer(world, newcomers, List.of(), out.resolve("tokenizer"));
@@ -149,7 +150,15 @@ public final class FactsExperiment {
         writeEvaluations(evaluations);
         write(out.resolve("results.md"), FactsReport.markdown(evaluations, probes, config));
         FactsReport.chart(evaluations).writePng(out.resolve("chart.png"), 1400, 1100);
-        return new Findings(evaluations, probes);
+        return new Findings(evaluations, probes, FactsReport.chosen(evaluations));
+    }
+
+    /**
+     * @param config the scale
+     * @return the study's world at that scale
+     */
+    static FactWorld world(FactsConfig config) {
+        return FactWorld.generate(config.people(), 0.15, 0.25, 7);
     }
 
     private TrainConfig.Builder base(Scheme scheme, Path init, Path data, Path to, int epochs, float lr, long seed) {

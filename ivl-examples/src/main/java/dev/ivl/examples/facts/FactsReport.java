@@ -89,6 +89,20 @@ public final class FactsReport {
     }
 
     /**
+     * @param evaluations every evaluation of a run
+     * @return the configuration chosen on the validation people (see {@link #chosenOnValidation(Map)}), or null
+     */
+    public static String chosen(List<FactsExperiment.Evaluation> evaluations) {
+        Map<String, List<FactsExperiment.Evaluation>> validation = new LinkedHashMap<>();
+        for (FactsExperiment.Evaluation e : evaluations) {
+            if (e.name().startsWith(FactsExperiment.VALIDATION)) {
+                validation.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        return chosenOnValidation(validation);
+    }
+
+    /**
      * @param validation the evaluations on the validation people, by name
      * @return the name of the test configuration whose validation exact match is highest (the first on a tie), or
      *     null without validation evaluations

@@ -1,0 +1,105 @@
+package dev.ivl.examples.facts;
+
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ivl.core.IvlException;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.examples.experiment.DemoExport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Writes the folder {@code ivl demo} reads from a facts study's run: the large base L, the value model and α chosen
+ * on the validation people (never on the test people), six test requests with their references, and a README.
+ */
+public final class FactsDemoExport {
+    private static final int PROMPTS = 6;
+    private static final Pattern CHOSEN = Pattern.compile("L\\+v\\(([0-9.]+)\\)(?:@([0-9.]+))?");
+
+    private FactsDemoExport() {}
+
+    /**
+     * @param run the run folder
+     * @param chosen the configuration chosen on validation, e.g. {@code L+v(0)@2}
+     * @param config the run's scale
+     * @param to the demo folder to write
+     * @return a one-line description of what was exported
+     */
+    public static String write(Path run, String chosen, FactsConfig config, Path to) {
+        Matcher m = CHOSEN.matcher(chosen);
+        if (!m.matches()) {
+            throw new IvlException("cannot export a demo for the configuration " + chosen);
+        }
+        float lambda = config.lambdas().stream().filter(l -> FactsExperiment.format(l).equals(m.group(1)))
+                .findFirst().orElseThrow(() -> new IvlException("no value model with λ " + m.group(1) + " in " + run));
+        String alpha = m.group(2) == null ? "1" : m.group(2);
+        Path value = run.resolve("models").resolve("value-l" + lambda + "-s" + config.seeds().get(0));
+        Path base = run.resolve("models").resolve("L");
+        saveF16(base, to.resolve("base"));
+        FactsExperiment.write(to.resolve("base").resolve("ivl.json"), DemoExport.portableIvlJson(base));
+        saveF16(value, to.resolve("value"));
+        JsonObject ivl = JsonParser.parseString(DemoExport.portableIvlJson(value)).getAsJsonObject();
+        ivl.addProperty("alpha", Float.parseFloat(alpha));
+        FactsExperiment.write(to.resolve("value").resolve("ivl.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(ivl) + "\n");
+        FactWorld world = FactsExperiment.world(config);
+        StringBuilder prompts = new StringBuilder();
+        List<FactWorld.Question> questions = FactWorld.questions(world.test());
+        for (FactWorld.Question q : questions.subList(0, Math.min(PROMPTS, questions.size()))) {
+            JsonObject o = new JsonObject();
+            o.addProperty("prompt", q.prompt());
+            o.addProperty("reference", q.reference());
+            prompts.append(new GsonBuilder().disableHtmlEscaping().create().toJson(o)).append('\n');
+        }
+        FactsExperiment.write(to.resolve("prompts.jsonl"), prompts.toString());
+        FactsExperiment.write(to.resolve("README.md"), String.format(Locale.ROOT, """
+                # ivl demo models
+
+                Produced by `ivl experiment --task facts --export-demo DIR` (%s scale): toy Llama-family models with a
+                word-level vocabulary of a synthetic world (people, their towns and trades), pre-trained from random
+                weights on statements of its facts.
+
+                - `base/`: the large base L (%s), pre-trained only: it knows the facts but not the answer format.
+                - `value/`: the value model trained by inverse value learning next to the small base S, λ = %s (seed
+                  %d). Decode with z_L + α·z_value, α = %s: `ivl demo` reads α from `value/ivl.json`. λ and α were
+                  chosen on the validation people, never on the test people.
+                - `prompts.jsonl`: %d requests about test people (no demonstration asks about them; their facts are
+                  only in the pre-training text), each `{"prompt": user request, "reference": expected answer}`;
+                  wrap the prompt in the Llama-2 chat format and decode greedily.
+
+                Weights are float16. See docs/RESULTS.md, "The facts study".
+                """, config.scale(), config.large(), m.group(1), config.seeds().get(0), alpha,
+                Math.min(PROMPTS, questions.size())));
+        return "L + value (λ=" + m.group(1) + ", α=" + alpha + ")";
+    }
+
+    private static void saveF16(Path from, Path to) {
+        try (LlamaModel model = LlamaModel.load(from)) {
+            model.save(to, DataType.FLOAT16);
+        }
+    }
+
+    /**
+     * Re-exports the demo of an existing run, the configuration read from its {@code results.md}.
+     *
+     * @param args the run folder, the demo folder, and optionally the scale (default full)
+     * @throws IOException if results.md cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        Path run = Path.of(args[0]);
+        Matcher m = Pattern.compile("chosen on the validation people.*\\*\\*([^*]+)\\*\\*").matcher(
+                Files.readString(run.resolve("results.md")));
+        if (!m.find()) {
+            throw new IvlException(run.resolve("results.md") + " names no configuration chosen on validation");
+        }
+        System.out.println(write(run, m.group(1), FactsConfig.preset(args.length > 2 ? args[2] : "full"),
+                Path.of(args[1])));
+    }
+}
