@@ -102,7 +102,7 @@ class ExperimentCommandTest {
         assertTrue(report.contains("| transfer: L + value (λ=1) vs L alone | "), report);
         assertTrue(report.contains("## Knowledge of the bases"), report);
         List<String> evaluations = Files.readAllLines(tmp.resolve("evaluations.jsonl"));
-        assertEquals(4 + 2 + 2 * 4 + 7 + 2 * 2, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on"
+        assertEquals(4 + 2 + 2 * 4 + 7 + 4 * 2, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on"
                 + " the validation people), 7 others, 2 per α > 1 (one on the validation people)");
         assertTrue(report.contains("λ and α chosen on the validation people"), report);
         assertTrue(Files.size(tmp.resolve("chart.png")) > 1000);
