@@ -1,8 +1,8 @@
 package dev.ivl.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
-import com.google.gson.JsonElement;
 import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.generate.CancellationToken;
@@ -12,6 +12,7 @@ import dev.ivl.core.generate.Generator;
 import dev.ivl.core.generate.TokenListener;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.djl.llama.LlamaConfig;
+import dev.ivl.djl.llama.IvlManifest;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.plug.PlugOptions;
 import dev.ivl.djl.plug.PluggedModel;
@@ -19,17 +20,14 @@ import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.train.data.TrainingData;
-import dev.ivl.djl.internal.Json;
 import dev.ivl.fixtures.RandomCheckpoint;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -128,14 +126,17 @@ final class DemoCommand implements Callable<Integer> {
         List<DemoFiles.Prompt> prompts = all.subList(0, Math.min(promptCount, all.size()));
         Path baseDir = folder.resolve("base");
         Path valueDir = folder.resolve("value");
-        Path tokenizerDir = Files.isRegularFile(valueDir.resolve("tokenizer.json")) ? valueDir : baseDir;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LlamaModel base = LlamaModel.load(baseDir, modelOptions.toLoadOptions());
-                LlamaModel value = LlamaModel.load(valueDir, modelOptions.toLoadOptions());
-                HfTokenizer tok = HfTokenizer.load(tokenizerDir)) {
+                LlamaModel value = LlamaModel.load(valueDir, modelOptions.toLoadOptions())) {
+            // the value folder's tokenizer, else the base's: each was loaded with its model
+            HfTokenizer tok = value.tokenizer().or(base::tokenizer).orElseThrow(() -> new InvalidInputException(
+                    folder + ": neither base/ nor value/ holds a tokenizer.json"));
             tok.checkCompatible(base.vocabSize());
-            Format format = format(tok, valueDir);
-            alpha = alpha != null ? alpha : recordedAlpha(valueDir);
+            Optional<IvlManifest> manifest = value.manifest();
+            Format format = format(tok, manifest.map(IvlManifest::template).orElse(null),
+                    valueDir.resolve(IvlManifest.FILE_NAME));
+            alpha = alpha != null ? alpha : manifest.map(IvlManifest::alpha).orElse(1f);
             LanguageModel combined = PluggedModel.plug(base, value, PlugOptions.builder().alpha(alpha).stepping(mode)
                     .threads(budget).build()); // as the value folder's ivl.json says
             base.config().eosTokenIds().forEach(greedy::stopTokenIds);
@@ -218,44 +219,17 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** @return the α a demo's {@code value/ivl.json} records (the one chosen when the demo was made), else 1 */
-    private static float recordedAlpha(Path valueDir) {
-        Path ivlJson = valueDir.resolve("ivl.json");
-        if (!Files.isRegularFile(ivlJson)) {
-            return 1f;
-        }
-        JsonElement recorded = Json.readObject(ivlJson).get("alpha");
-        if (recorded == null) {
-            return 1f;
-        }
-        if (!recorded.isJsonPrimitive() || !recorded.getAsJsonPrimitive().isNumber()
-                || !Float.isFinite(recorded.getAsFloat())) {
-            throw new ModelFormatException(ivlJson, "field alpha must be a finite number, got " + recorded);
-        }
-        return recorded.getAsFloat();
-    }
-
     /**
      * The template the value model was trained with, as its {@code ivl.json} records it; without one, the
      * tokenizer's own chat template, else Llama-2's.
      */
-    private static Format format(HfTokenizer tok, Path valueDir) {
-        Path ivlJson = valueDir.resolve("ivl.json");
-        if (Files.isRegularFile(ivlJson)) {
-            JsonElement recorded;
-            try (Reader reader = Files.newBufferedReader(ivlJson, StandardCharsets.UTF_8)) {
-                recorded = Json.parse(ivlJson, null, reader);
-            } catch (IOException e) {
-                throw new ModelFormatException(ivlJson, "cannot be read: " + e, e);
-            }
-            JsonElement template = recorded.isJsonObject() ? recorded.getAsJsonObject().get("template") : null;
-            if (template != null && template.isJsonPrimitive()) {
-                String name = template.getAsString();
-                try {
-                    return new Format(TrainingData.template(tok, name), "chat template " + name + " (from ivl.json)");
-                } catch (IllegalParameterException e) {
-                    throw new ModelFormatException(ivlJson, "field template: " + e.getMessage(), e);
-                }
+    private static Format format(HfTokenizer tok, String recorded, Path ivlJson) {
+        if (recorded != null) {
+            try {
+                return new Format(TrainingData.template(tok, recorded), "chat template " + recorded
+                        + " (from ivl.json)");
+            } catch (IllegalParameterException e) {
+                throw new ModelFormatException(ivlJson, "field template: " + e.getMessage(), e);
             }
         }
         ChatTemplate template = ChatTemplate.forTokenizer(tok, "llama2");

@@ -26,13 +26,13 @@ public record TokenLogprob(int token, float logprob, List<Alternative> top) {
     public record Alternative(int token, float logprob) {}
 
     /**
-     * @param logits a step's logits, unchanged
-     * @param token the token generated at that step
-     * @param topCount how many alternatives to list
-     * @return the token's log-probability and the step's {@code topCount} most likely tokens
+     * The log of the softmax's denominator, computed stably: a token's log-probability is {@code logits[t]} minus it.
+     *
+     * @param logits logits, at least one finite
+     * @return {@code log Σ exp(logits)}
      */
-    static TokenLogprob of(float[] logits, int token, int topCount) {
-        float max = Float.NEGATIVE_INFINITY;
+    public static double logNormalizer(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
         for (float z : logits) {
             max = Math.max(max, z);
         }
@@ -40,7 +40,17 @@ public record TokenLogprob(int token, float logprob, List<Alternative> top) {
         for (float z : logits) {
             sum += Math.exp(z - max);
         }
-        float logZ = (float) (max + Math.log(sum)); // log Σ exp(z)
+        return max + Math.log(sum);
+    }
+
+    /**
+     * @param logits a step's logits, unchanged
+     * @param token the token generated at that step
+     * @param topCount how many alternatives to list
+     * @return the token's log-probability and the step's {@code topCount} most likely tokens
+     */
+    static TokenLogprob of(float[] logits, int token, int topCount) {
+        float logZ = (float) logNormalizer(logits);
         int[] best = new int[Math.min(topCount, logits.length)]; // ids, most likely first
         int filled = 0;
         for (int i = 0; i < logits.length; i++) {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ivl.core.IllegalParameterException;
-import dev.ivl.core.sample.CategoricalSampler;
 import dev.ivl.core.sample.GreedySampler;
 import dev.ivl.core.sample.LogitsProcessor;
 import dev.ivl.core.sample.MinP;

@@ -112,6 +112,22 @@ public final class Json {
     }
 
     /**
+     * @param element a JSON value, or null
+     * @return the value if it is a JSON number with an integral value in long range ({@code 3}, {@code 3.0},
+     *     {@code 3e0}), else null
+     */
+    public static Long exactLong(JsonElement element) {
+        if (!(element instanceof JsonPrimitive primitive) || !primitive.isNumber()) {
+            return null;
+        }
+        try {
+            return new BigDecimal(primitive.getAsString()).longValueExact();
+        } catch (ArithmeticException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
      * @param file a small JSON file of a model folder
      * @return its text
      * @throws ModelFormatException if it is missing, unreadable, or larger than
@@ -338,14 +354,8 @@ public final class Json {
 
         /** @return the value if it is a JSON number with an integral value in int range, else null */
         private static Integer asInt(JsonElement element) {
-            if (!(element instanceof JsonPrimitive primitive) || !primitive.isNumber()) {
-                return null;
-            }
-            try {
-                return new BigDecimal(primitive.getAsString()).intValueExact();
-            } catch (ArithmeticException | NumberFormatException e) {
-                return null;
-            }
+            Long value = exactLong(element);
+            return value == null || value != value.intValue() ? null : value.intValue();
         }
     }
 }

@@ -18,9 +18,12 @@ import java.util.Optional;
  * @param vocabulary the {@link dev.ivl.core.text.Vocabularies#fingerprint fingerprint} of the training base's
  *     tokenizer, or null when not recorded
  * @param bases the training bases' folders as recorded (may no longer exist here)
+ * @param alpha the weight α the model is meant to be plugged in with (a demo records the one chosen on
+ *     validation), or null when not recorded
  * @param json the file's text, kept so that a saved copy of the model keeps it whole
  */
-public record IvlManifest(Scheme scheme, String template, String vocabulary, List<String> bases, String json) {
+public record IvlManifest(Scheme scheme, String template, String vocabulary, List<String> bases, Float alpha,
+        String json) {
     /** The file's name in a model folder. */
     public static final String FILE_NAME = "ivl.json";
 
@@ -51,7 +54,11 @@ public record IvlManifest(Scheme scheme, String template, String vocabulary, Lis
         Scheme scheme = Scheme.ofLabel(label).orElseThrow(() -> new ModelFormatException(file, "scheme \"" + label
                 + "\" is not one of residual, cascade, cascade-no-text, causal-lm"));
         List<String> bases = f.optionalStrings("bases");
+        Double alpha = f.optionalDouble("alpha");
+        if (alpha != null && !Float.isFinite(alpha.floatValue())) {
+            throw new ModelFormatException(file, "field alpha must be a finite number, got " + alpha);
+        }
         return Optional.of(new IvlManifest(scheme, f.optionalString("template"), f.optionalString("vocabulary"),
-                bases == null ? List.of() : bases, text));
+                bases == null ? List.of() : bases, alpha == null ? null : alpha.floatValue(), text));
     }
 }

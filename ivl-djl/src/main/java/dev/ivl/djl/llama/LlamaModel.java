@@ -531,8 +531,11 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         copyCompanionFiles(dir);
     }
 
-    /** Files of a model folder that describe the model but are not weights or config.json. */
-    private static final List<String> COMPANION_FILES = List.of(HfTokenizer.FILE_NAME, "tokenizer_config.json",
+    /**
+     * The files of a model folder that describe the model but are not weights or config.json: the tokenizer's,
+     * generation_config.json and ivl.json. They travel with the model ({@link #save} copies them).
+     */
+    public static final List<String> COMPANION_FILES = List.of(HfTokenizer.FILE_NAME, "tokenizer_config.json",
             "special_tokens_map.json", "tokenizer.model", GenerationDefaults.FILE_NAME, IvlManifest.FILE_NAME);
 
     private void copyCompanionFiles(Path dir) {

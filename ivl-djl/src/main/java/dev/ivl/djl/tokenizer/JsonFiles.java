@@ -76,11 +76,9 @@ final class JsonFiles {
 
     /** @return the element as a non-negative int id */
     static int id(Path file, String field, JsonElement value) {
-        if (value != null && value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
-            double number = value.getAsDouble();
-            if (number >= 0 && number <= Integer.MAX_VALUE && number == Math.rint(number)) {
-                return (int) number;
-            }
+        Long number = Json.exactLong(value);
+        if (number != null && number >= 0 && number <= Integer.MAX_VALUE) {
+            return number.intValue();
         }
         throw new ModelFormatException(file, field + " must be a non-negative integer id, got " + abbreviate(value));
     }

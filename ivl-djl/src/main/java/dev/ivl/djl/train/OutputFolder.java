@@ -2,11 +2,9 @@ package dev.ivl.djl.train;
 
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
-import dev.ivl.djl.llama.GenerationDefaults;
 import dev.ivl.djl.llama.IvlManifest;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
-import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,6 +24,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The output folder of a training run, written by one run at a time and so that it appears whole or not at all.
@@ -58,10 +58,9 @@ final class OutputFolder implements AutoCloseable {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     /** The files a model folder written by ivl (or Hugging Face's LlamaForCausalLM) holds. */
-    private static final Set<String> MODEL_FILES = Set.of(LlamaConfig.FILE_NAME, SafetensorsCheckpoint.SINGLE_FILE,
-            SafetensorsCheckpoint.INDEX_FILE, HfTokenizer.FILE_NAME, "tokenizer_config.json",
-            "special_tokens_map.json", "tokenizer.model", GenerationDefaults.FILE_NAME, IvlManifest.FILE_NAME,
-            TrainLog.FILE_NAME);
+    private static final Set<String> MODEL_FILES = Stream.concat(Stream.of(LlamaConfig.FILE_NAME,
+            SafetensorsCheckpoint.SINGLE_FILE, SafetensorsCheckpoint.INDEX_FILE, TrainLog.FILE_NAME),
+            LlamaModel.COMPANION_FILES.stream()).collect(Collectors.toUnmodifiableSet());
     private static final Pattern SHARD = Pattern.compile("model-\\d+-of-\\d+\\.safetensors");
 
     private final Path out;

@@ -7,12 +7,12 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.ivl.core.IvlException;
+import dev.ivl.djl.internal.AtomicFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,9 +75,7 @@ final class TrainLog implements AutoCloseable {
                     kept.add(line);
                 }
             }
-            Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
-            Files.write(tmp, kept, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, temporary -> Files.write(temporary, kept, StandardCharsets.UTF_8));
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } else {
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);

@@ -3,13 +3,11 @@ package dev.ivl.djl.weights;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import dev.ivl.djl.internal.Json;
 import dev.ivl.core.Limits;
 import dev.ivl.core.ModelFormatException;
 import java.io.IOException;
 import java.io.StringReader;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -221,7 +219,7 @@ final class SafetensorsFile implements AutoCloseable {
         long[] shape = new long[shapeArray.size()];
         long elements = 1;
         for (int i = 0; i < shape.length; i++) {
-            Long dim = integer(shapeArray.get(i));
+            Long dim = Json.exactLong(shapeArray.get(i));
             if (dim == null) {
                 throw new ModelFormatException(file, where + "shape " + shapeArray + " has a non-integer dimension");
             }
@@ -237,8 +235,8 @@ final class SafetensorsFile implements AutoCloseable {
             throw new ModelFormatException(file, where + "missing data_offsets, or not a [start, end] pair");
         }
         JsonArray offsets = offsetsElement.getAsJsonArray();
-        Long start = integer(offsets.get(0));
-        Long end = integer(offsets.get(1));
+        Long start = Json.exactLong(offsets.get(0));
+        Long end = Json.exactLong(offsets.get(1));
         if (start == null || end == null || start < 0 || end < 0) {
             throw new ModelFormatException(file, where + "data_offsets " + offsets + " are not non-negative integers");
         }
@@ -272,18 +270,6 @@ final class SafetensorsFile implements AutoCloseable {
                 throw new ModelFormatException(file, "tensors '" + previous.name() + "' and '" + current.name()
                         + "' overlap in bytes [" + current.offsetStart() + ", " + previous.offsetEnd() + ")");
             }
-        }
-    }
-
-    /** @return the value if it is a JSON number with an integral value in long range, else null */
-    private static Long integer(JsonElement element) {
-        if (!(element instanceof JsonPrimitive primitive) || !primitive.isNumber()) {
-            return null;
-        }
-        try {
-            return new BigDecimal(primitive.getAsString()).longValueExact();
-        } catch (ArithmeticException | NumberFormatException e) {
-            return null;
         }
     }
 

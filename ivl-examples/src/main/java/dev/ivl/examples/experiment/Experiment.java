@@ -13,6 +13,7 @@ import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
 import dev.ivl.core.generate.TokenListener;
+import dev.ivl.core.generate.TokenLogprob;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
@@ -202,7 +203,12 @@ public final class Experiment {
         return lines.toString();
     }
 
-    private static JsonObject message(String role, String content) {
+    /**
+     * @param role system, user or assistant
+     * @param content the message's text
+     * @return the chat message as a training-data JSONL line writes it
+     */
+    public static JsonObject message(String role, String content) {
         JsonObject m = new JsonObject();
         m.addProperty("role", role);
         m.addProperty("content", content);
@@ -285,16 +291,7 @@ public final class Experiment {
     static double negativeLogLikelihood(float[][] logits, int[] ids) {
         double sum = 0;
         for (int i = 0; i + 1 < ids.length; i++) {
-            float[] z = logits[i];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : z) {
-                max = Math.max(max, v);
-            }
-            double norm = 0;
-            for (float v : z) {
-                norm += Math.exp(v - max);
-            }
-            sum += max + Math.log(norm) - z[ids[i + 1]];
+            sum += TokenLogprob.logNormalizer(logits[i]) - logits[i][ids[i + 1]];
         }
         return sum;
     }
@@ -370,7 +367,14 @@ public final class Experiment {
 
     private record Candidate(String label, LanguageModel model) {}
 
-    static void write(Path file, String text) {
+    /**
+     * Writes a text file of a run, creating its folder.
+     *
+     * @param file the file
+     * @param text its content
+     * @throws IvlException if it cannot be written
+     */
+    public static void write(Path file, String text) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, text);

@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import dev.ivl.core.IvlException;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.examples.experiment.DemoExport;
+import dev.ivl.examples.experiment.Experiment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,11 +44,11 @@ public final class FactsDemoExport {
         Path value = run.resolve("models").resolve("value-l" + lambda + "-s" + config.seeds().get(0));
         Path base = run.resolve("models").resolve("L");
         saveF16(base, to.resolve("base"));
-        FactsExperiment.write(to.resolve("base").resolve("ivl.json"), DemoExport.portableIvlJson(base));
+        Experiment.write(to.resolve("base").resolve("ivl.json"), DemoExport.portableIvlJson(base));
         saveF16(value, to.resolve("value"));
         JsonObject ivl = JsonParser.parseString(DemoExport.portableIvlJson(value)).getAsJsonObject();
         ivl.addProperty("alpha", Float.parseFloat(alpha));
-        FactsExperiment.write(to.resolve("value").resolve("ivl.json"),
+        Experiment.write(to.resolve("value").resolve("ivl.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(ivl) + "\n");
         FactWorld world = FactsExperiment.world(config);
         StringBuilder prompts = new StringBuilder();
@@ -58,8 +59,8 @@ public final class FactsDemoExport {
             o.addProperty("reference", q.reference());
             prompts.append(new GsonBuilder().disableHtmlEscaping().create().toJson(o)).append('\n');
         }
-        FactsExperiment.write(to.resolve("prompts.jsonl"), prompts.toString());
-        FactsExperiment.write(to.resolve("README.md"), String.format(Locale.ROOT, """
+        Experiment.write(to.resolve("prompts.jsonl"), prompts.toString());
+        Experiment.write(to.resolve("README.md"), String.format(Locale.ROOT, """
                 # ivl demo models
 
                 Produced by `ivl experiment --task facts --export-demo DIR` (%s scale): toy Llama-family models with a

@@ -32,6 +32,7 @@ import dev.ivl.djl.train.StepReport;
 import dev.ivl.djl.train.TrainConfig;
 import dev.ivl.djl.train.TrainListener;
 import dev.ivl.djl.train.TrainResult;
+import dev.ivl.examples.experiment.Experiment;
 import dev.ivl.examples.experiment.ModelShape;
 import dev.ivl.fixtures.RandomCheckpoint;
 import java.io.IOException;
@@ -148,7 +149,7 @@ public final class FactsExperiment {
             evaluations.addAll(evaluatePostTrained(world, seed));
         }
         writeEvaluations(evaluations);
-        write(out.resolve("results.md"), FactsReport.markdown(evaluations, probes, config));
+        Experiment.write(out.resolve("results.md"), FactsReport.markdown(evaluations, probes, config));
         FactsReport.chart(evaluations).writePng(out.resolve("chart.png"), 1400, 1100);
         return new Findings(evaluations, probes, FactsReport.chosen(evaluations));
     }
@@ -213,12 +214,12 @@ public final class FactsExperiment {
     // ---- data ----------------------------------------------------------------------------------------------------
 
     private void writeData(FactWorld world, FactWorld newcomers) {
-        write(data("pretrain.jsonl"), texts(documents(world.statements(config.paraphrases(), 11))));
+        Experiment.write(data("pretrain.jsonl"), texts(documents(world.statements(config.paraphrases(), 11))));
         // new text for the continually pre-trained L: other people, and a second pass over a third of the world
         List<String> continual = new ArrayList<>(newcomers.statements(config.paraphrases(), 12));
         continual.addAll(world.statements(1, 13).subList(0, world.people().size() * 2 / 3));
-        write(data("continual.jsonl"), texts(documents(continual)));
-        write(data("demos-train.jsonl"), demos(FactWorld.questions(world.train())));
+        Experiment.write(data("continual.jsonl"), texts(documents(continual)));
+        Experiment.write(data("demos-train.jsonl"), demos(FactWorld.questions(world.train())));
     }
 
     /** Groups sentences into documents of eight. */
@@ -244,20 +245,13 @@ public final class FactsExperiment {
         StringBuilder b = new StringBuilder();
         for (FactWorld.Question q : questions) {
             JsonArray messages = new JsonArray();
-            messages.add(message("user", q.prompt()));
-            messages.add(message("assistant", q.reference()));
+            messages.add(Experiment.message("user", q.prompt()));
+            messages.add(Experiment.message("assistant", q.reference()));
             JsonObject o = new JsonObject();
             o.add("messages", messages);
             b.append(o).append('\n');
         }
         return b.toString();
-    }
-
-    private static JsonObject message(String role, String content) {
-        JsonObject m = new JsonObject();
-        m.addProperty("role", role);
-        m.addProperty("content", content);
-        return m;
     }
 
     /** The texts the study's tokenizers and map are built from: every statement, question and answer. */
@@ -456,15 +450,6 @@ public final class FactsExperiment {
         for (Evaluation e : evaluations) {
             b.append(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(e)).append('\n');
         }
-        write(out.resolve("evaluations.jsonl"), b.toString());
-    }
-
-    static void write(Path file, String text) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new IvlException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        Experiment.write(out.resolve("evaluations.jsonl"), b.toString());
     }
 }

@@ -40,12 +40,7 @@ public final class FactsReport {
      */
     public static String markdown(List<FactsExperiment.Evaluation> evaluations, Map<String, Double> probes,
             FactsConfig config) {
-        Map<String, List<FactsExperiment.Evaluation>> byName = new LinkedHashMap<>();
-        Map<String, List<FactsExperiment.Evaluation>> validation = new LinkedHashMap<>();
-        for (FactsExperiment.Evaluation e : evaluations) {
-            (e.name().startsWith(FactsExperiment.VALIDATION) ? validation : byName)
-                    .computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
-        }
+        Map<String, List<FactsExperiment.Evaluation>> byName = byName(evaluations, false);
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "# Facts study (%s): %d people, %d test questions, seeds %s%n%n",
                 config.scale(), config.people(), evaluations.get(0).scores().size(), config.seeds()));
@@ -62,7 +57,7 @@ public final class FactsReport {
             }
             b.append(" |\n");
         }
-        String chosen = chosenOnValidation(validation);
+        String chosen = chosen(evaluations);
         if (chosen != null) {
             b.append(String.format(Locale.ROOT, "%nλ and α chosen on the validation people (exact match of L + value,"
                     + " mean over seeds): **%s**; on the test people it scores %s.%n",
@@ -90,27 +85,29 @@ public final class FactsReport {
 
     /**
      * @param evaluations every evaluation of a run
-     * @return the configuration chosen on the validation people (see {@link #chosenOnValidation(Map)}), or null
+     * @param validation true for the evaluations on the validation people, false for the reported ones
+     * @return those evaluations, grouped by configuration name in the order they first appear
      */
-    public static String chosen(List<FactsExperiment.Evaluation> evaluations) {
-        Map<String, List<FactsExperiment.Evaluation>> validation = new LinkedHashMap<>();
+    private static Map<String, List<FactsExperiment.Evaluation>> byName(List<FactsExperiment.Evaluation> evaluations,
+            boolean validation) {
+        Map<String, List<FactsExperiment.Evaluation>> byName = new LinkedHashMap<>();
         for (FactsExperiment.Evaluation e : evaluations) {
-            if (e.name().startsWith(FactsExperiment.VALIDATION)) {
-                validation.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+            if (e.name().startsWith(FactsExperiment.VALIDATION) == validation) {
+                byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
             }
         }
-        return chosenOnValidation(validation);
+        return byName;
     }
 
     /**
-     * @param validation the evaluations on the validation people, by name
-     * @return the name of the test configuration whose validation exact match is highest (the first on a tie), or
-     *     null without validation evaluations
+     * @param evaluations every evaluation of a run
+     * @return the name of the test configuration whose exact match on the validation people is highest (the first
+     *     on a tie), or null without validation evaluations
      */
-    static String chosenOnValidation(Map<String, List<FactsExperiment.Evaluation>> validation) {
+    public static String chosen(List<FactsExperiment.Evaluation> evaluations) {
         String best = null;
         double bestScore = -1;
-        for (Map.Entry<String, List<FactsExperiment.Evaluation>> e : validation.entrySet()) {
+        for (Map.Entry<String, List<FactsExperiment.Evaluation>> e : byName(evaluations, true).entrySet()) {
             double score = Statistics.meanOf(perItem(e.getValue(), s -> s.exactMatch() ? 1 : 0));
             if (score > bestScore) {
                 best = e.getKey().substring(FactsExperiment.VALIDATION.length());
@@ -125,12 +122,7 @@ public final class FactsReport {
      * @return exact match, format and fact of each reported configuration (mean over seeds) as a bar chart
      */
     public static BarChart chart(List<FactsExperiment.Evaluation> evaluations) {
-        Map<String, List<FactsExperiment.Evaluation>> byName = new LinkedHashMap<>();
-        for (FactsExperiment.Evaluation e : evaluations) {
-            if (!e.name().startsWith(FactsExperiment.VALIDATION)) {
-                byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
-            }
-        }
+        Map<String, List<FactsExperiment.Evaluation>> byName = byName(evaluations, false);
         List<ToDoubleFunction<Scores>> shown = List.of(s -> s.exactMatch() ? 1 : 0, s -> s.format() ? 1 : 0,
                 s -> s.factFound() ? 1 : 0);
         double[][] values = new double[byName.size()][];

@@ -1,5 +1,6 @@
 package dev.ivl.examples.facts;
 
+import dev.ivl.core.generate.TokenLogprob;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import dev.ivl.examples.experiment.Metrics;
@@ -67,7 +68,7 @@ public record Scores(boolean exactMatch, boolean format, boolean factFound, doub
             try (Session session = model.newSession()) {
                 float[] logits = session.append(prompt);
                 for (int i = 0; i < reference.length; i++) {
-                    double nll = -logSoftmax(logits, reference[i]);
+                    double nll = TokenLogprob.logNormalizer(logits) - logits[reference[i]];
                     if (fact[i]) {
                         knowledgeSum += nll;
                         knowledgeCount++;
@@ -82,18 +83,6 @@ public record Scores(boolean exactMatch, boolean format, boolean factFound, doub
             }
             return new Likelihood(formatCount == 0 ? Double.NaN : formatSum / formatCount,
                     knowledgeCount == 0 ? Double.NaN : knowledgeSum / knowledgeCount);
-        }
-
-        static double logSoftmax(float[] logits, int token) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (float z : logits) {
-                max = Math.max(max, z);
-            }
-            double sum = 0;
-            for (float z : logits) {
-                sum += Math.exp(z - max);
-            }
-            return logits[token] - max - Math.log(sum);
         }
     }
 }

@@ -49,40 +49,15 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
     record Paper() implements Normalization {
         @Override
         public TokenMap apply(PairCounts counts) {
-            int rows = counts.rows();
             int columns = counts.columns();
-            double[] centered = new double[counts.entries()];
-            for (int r = 0; r < rows; r++) {
-                double mean = 0;
-                for (int k = counts.start(r); k < counts.end(r); k++) {
-                    mean += counts.countAt(k);
-                }
-                mean /= columns; // over every column, the zeros included
-                for (int k = counts.start(r); k < counts.end(r); k++) {
-                    centered[k] = counts.countAt(k) - mean;
-                }
-            }
-            double[] min = new double[columns];
-            double[] max = new double[columns];
-            int[] nonZero = new int[columns];
-            Arrays.fill(min, Double.POSITIVE_INFINITY);
-            Arrays.fill(max, Double.NEGATIVE_INFINITY);
-            for (int k = 0; k < centered.length; k++) {
-                int c = counts.column(k);
-                min[c] = Math.min(min[c], centered[k]);
-                max[c] = Math.max(max[c], centered[k]);
-                nonZero[c]++;
-            }
-            for (int c = 0; c < columns; c++) {
-                if (nonZero[c] < rows) { // the masked zeros of C' are entries of the column too
-                    min[c] = Math.min(min[c], 0);
-                    max[c] = Math.max(max[c], 0);
-                }
-            }
+            double[] centered = centered(counts, nonZero -> columns); // the row mean over every column
+            double[][] minMax = columnRange(counts, centered, true);
+            double[] min = minMax[0];
+            double[] max = minMax[1];
             return topOfEachRow(counts, k -> {
                 int c = counts.column(k);
-                double range = max[c] - min[c];
-                return (centered[k] - min[c]) / (range == 0 ? 1 : range);
+                double width = max[c] - min[c];
+                return (centered[k] - min[c]) / (width == 0 ? 1 : width);
             }, false);
         }
 
@@ -101,30 +76,10 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
     record NonZeroMinMax() implements Normalization {
         @Override
         public TokenMap apply(PairCounts counts) {
-            int rows = counts.rows();
-            int columns = counts.columns();
-            double[] centered = new double[counts.entries()];
-            for (int r = 0; r < rows; r++) {
-                int start = counts.start(r);
-                int end = counts.end(r);
-                double mean = 0;
-                for (int k = start; k < end; k++) {
-                    mean += counts.countAt(k);
-                }
-                mean /= Math.max(1, end - start);
-                for (int k = start; k < end; k++) {
-                    centered[k] = counts.countAt(k) - mean;
-                }
-            }
-            double[] min = new double[columns];
-            double[] max = new double[columns];
-            Arrays.fill(min, Double.POSITIVE_INFINITY);
-            Arrays.fill(max, Double.NEGATIVE_INFINITY);
-            for (int k = 0; k < centered.length; k++) {
-                int c = counts.column(k);
-                min[c] = Math.min(min[c], centered[k]);
-                max[c] = Math.max(max[c], centered[k]);
-            }
+            double[] centered = centered(counts, nonZero -> Math.max(1, nonZero)); // the mean of the non-zeros
+            double[][] minMax = columnRange(counts, centered, false);
+            double[] min = minMax[0];
+            double[] max = minMax[1];
             return topOfEachRow(counts, k -> {
                 int c = counts.column(k);
                 return max[c] > min[c] ? (centered[k] - min[c]) / (max[c] - min[c]) : 1.0;
@@ -135,6 +90,56 @@ public sealed interface Normalization permits Normalization.Paper, Normalization
         public String toString() {
             return "nonzero-minmax";
         }
+    }
+
+    /**
+     * @param counts the pair counts
+     * @param divisor a row's mean is its sum divided by this, given the row's number of non-zero counts
+     * @return each entry's count minus its row's mean, by entry index
+     */
+    private static double[] centered(PairCounts counts, java.util.function.IntUnaryOperator divisor) {
+        double[] centered = new double[counts.entries()];
+        for (int r = 0; r < counts.rows(); r++) {
+            int start = counts.start(r);
+            int end = counts.end(r);
+            double mean = 0;
+            for (int k = start; k < end; k++) {
+                mean += counts.countAt(k);
+            }
+            mean /= divisor.applyAsInt(end - start);
+            for (int k = start; k < end; k++) {
+                centered[k] = counts.countAt(k) - mean;
+            }
+        }
+        return centered;
+    }
+
+    /**
+     * @param counts the pair counts
+     * @param values a value per entry
+     * @param zerosIncluded whether a column that misses some row also ranges over 0 (the dense matrix's zeros)
+     * @return {@code {min, max}} per column, over the column's entries (±∞ for a column without any)
+     */
+    private static double[][] columnRange(PairCounts counts, double[] values, boolean zerosIncluded) {
+        int columns = counts.columns();
+        double[] min = new double[columns];
+        double[] max = new double[columns];
+        int[] nonZero = new int[columns];
+        Arrays.fill(min, Double.POSITIVE_INFINITY);
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        for (int k = 0; k < values.length; k++) {
+            int c = counts.column(k);
+            min[c] = Math.min(min[c], values[k]);
+            max[c] = Math.max(max[c], values[k]);
+            nonZero[c]++;
+        }
+        for (int c = 0; zerosIncluded && c < columns; c++) {
+            if (nonZero[c] < counts.rows()) {
+                min[c] = Math.min(min[c], 0);
+                max[c] = Math.max(max[c], 0);
+            }
+        }
+        return new double[][] {min, max};
     }
 
     /**
