@@ -7,10 +7,13 @@ import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.examples.bench.DecodeBench;
 import dev.ivl.examples.bench.MatmulFloor;
+import dev.ivl.examples.bench.PrecisionQuality;
+import dev.ivl.djl.vocab.CorpusTexts;
 import dev.ivl.examples.bench.OpCount;
 import dev.ivl.examples.bench.PairBench;
 import dev.ivl.fixtures.RandomCheckpoint;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -88,9 +91,23 @@ final class BenchCommand implements Callable<Integer> {
             + "decode step on --device/--dtype (PyTorch's profiler, two small random models)")
     boolean ops;
 
+    @Option(names = "--quality", paramLabel = "FILE", description = "instead of timing, score --model with f32, f16 "
+            + "and int8 weights on the texts of FILE (.txt, or .jsonl with a \"text\" field; at most 200): mean NLL "
+            + "per token, and greedy continuations compared with f32's")
+    Path quality;
+
     @Override
     public Integer call() {
         int budget = Cli.configureThreads(threads); // before anything starts the engine, which reads it once
+        if (quality != null) {
+            if (weights == null || weights.model == null || value != null || ops) {
+                throw new IllegalParameterException("--quality", quality, "needs --model DIR (a trained model with"
+                        + " its tokenizer) and no --random, --value or --ops");
+            }
+            List<String> texts = CorpusTexts.read(List.of(quality), 200, List.of("text"));
+            System.out.print(PrecisionQuality.table(PrecisionQuality.measure(weights.model, texts)));
+            return 0;
+        }
         if (ops) {
             if (weights != null || value != null) {
                 throw new IllegalParameterException("--ops", true, "counts on small random models: give no weights");

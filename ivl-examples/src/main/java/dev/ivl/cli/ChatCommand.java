@@ -35,8 +35,8 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ValueOptions valueOptions;
 
-    @Option(names = "--chat-template", defaultValue = "zephyr", description = "template when neither the value"
-            + " model's ivl.json nor the tokenizer has one: llama2 or zephyr (default: ${DEFAULT-VALUE})")
+    @Option(names = "--chat-template", defaultValue = "zephyr", description = "template when neither the models'"
+            + " ivl.json nor the tokenizer has one: llama2 or zephyr (default: ${DEFAULT-VALUE})")
     String chatTemplate;
 
     @Option(names = "--system", description = "a system message opening the conversation")

@@ -10,6 +10,7 @@ import dev.ivl.djl.plug.PluggedModel;
 import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -68,10 +69,22 @@ final class Cli {
     static Loaded load(Path model, ValueOptions value, StepOptions steps, ModelOptions models) {
         if (value.value == null) {
             LlamaModel base = LlamaModel.load(model, models.toLoadOptions());
+            noteFloat32Weights(base);
             return new Loaded(base, null);
         }
         PluggedModel pair = PluggedModel.load(model, value.value, value.toPlugOptions(steps, models));
+        noteFloat32Weights(pair.base());
+        noteFloat32Weights(pair.value());
         return new Loaded(pair.base(), pair);
+    }
+
+    /** Says on stderr which tensors of a float16 model stay float32 because float16 cannot hold their values. */
+    static void noteFloat32Weights(LlamaModel model) {
+        List<String> kept = model.float32Weights();
+        if (!kept.isEmpty()) {
+            System.err.println("ivl: note: " + model.source() + ": " + kept.size() + " tensor(s) hold values beyond "
+                    + "float16's range and stay float32: " + String.join(", ", kept));
+        }
     }
 
     /**
@@ -94,14 +107,15 @@ final class Cli {
         /**
          * @param tokenizer the tokenizer text is encoded with
          * @param fallbackName the built-in template when nothing records one
-         * @return the chat template: the value model's recorded one, else the tokenizer's, else the fallback
+         * @return the chat template: the one the value model's (else the model's) ivl.json records, else the
+         *     tokenizer's, else the fallback
          */
         ChatTemplate chatTemplate(TextTokenizer tokenizer, String fallbackName) {
             if (plugged != null) {
                 return plugged.chatTemplate(fallbackName);
             }
-            return tokenizer instanceof HfTokenizer hf ? ChatTemplate.forTokenizer(hf, fallbackName)
-                    : ChatTemplate.named(fallbackName);
+            return base.recordedChatTemplate(fallbackName).orElseGet(() -> tokenizer instanceof HfTokenizer hf
+                    ? ChatTemplate.forTokenizer(hf, fallbackName) : ChatTemplate.named(fallbackName));
         }
 
         @Override

@@ -81,7 +81,9 @@ final class ConformanceCommand implements Callable<Integer> {
         String device = null;
         for (Path dir : dirs) {
             System.err.println("ivl conformance: " + dir + " ...");
-            try (LlamaModel model = LlamaModel.load(dir, modelOptions.toLoadOptions())) {
+            // the references are float32 computations: compare in float32 on the CPU unless --dtype says otherwise
+            try (LlamaModel model = LlamaModel.load(dir, modelOptions.toLoadOptions(
+                    modelOptions.device.startsWith("cpu") ? DataType.FLOAT32 : null))) {
                 dtype = model.dtype() == DataType.FLOAT32 ? "f32" : model.dtype() == DataType.FLOAT16 ? "f16"
                         : model.dtype().toString();
                 device = model.options().device();

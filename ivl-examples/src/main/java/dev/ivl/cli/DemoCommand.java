@@ -191,9 +191,10 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  folder:   " + folder.toAbsolutePath().normalize());
         out.println("  base:     " + describe(base.config()));
         out.println("  value:    " + describe(value.config()) + ", alpha " + alpha);
-        out.printf(Locale.ROOT, "  decoding: greedy, at most %d new tokens, %s; %s %s, %d intra-op thread(s), %s"
-                + " stepping%n", maxNewTokens, format.description(), base.options().device(),
-                base.dtype().name().toLowerCase(Locale.ROOT), JniUtils.getNumThreads(),
+        out.printf(Locale.ROOT, "  decoding: greedy, at most %d new tokens, %s; %s, %s weights, %s activations, %d"
+                + " intra-op thread(s), %s stepping%n", maxNewTokens, format.description(), base.options().device(),
+                base.dtype().name().toLowerCase(Locale.ROOT), base.computeDtype().name().toLowerCase(Locale.ROOT),
+                JniUtils.getNumThreads(),
                 mode.name().toLowerCase(Locale.ROOT));
         out.printf(Locale.ROOT, "  requests: %d of %d%n", shown, available);
         out.printf(Locale.ROOT, "  timed:    each answer's wall clock (prompt prefill + decoding + streaming), after"

@@ -48,8 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chat", description = "wrap the prompt as a user turn in the chat template")
     boolean chat;
 
-    @Option(names = "--chat-template", defaultValue = "zephyr", description = "template when neither the value"
-            + " model's ivl.json nor the tokenizer has one: llama2 or zephyr (default: ${DEFAULT-VALUE})")
+    @Option(names = "--chat-template", defaultValue = "zephyr", description = "template when neither the models'"
+            + " ivl.json nor the tokenizer has one: llama2 or zephyr (default: ${DEFAULT-VALUE})")
     String chatTemplate;
 
     @Option(names = "--tokenizer", description = "tokenizer.json or a folder with it, for a model folder without one"

@@ -37,7 +37,8 @@ class BenchCommandTest {
         assertEquals(threads, json.getAsJsonObject("machine").get("intraOpThreads").getAsInt());
         // tiny: 2 layers of q·k·v [128, 64], o [64, 64], gate·up [352, 64], down [64, 176], then lm_head [1024, 64]
         assertEquals(2 * 4 + 1, json.get("floorProducts").getAsInt());
-        assertEquals(4L * (2 * (128 * 64 + 64 * 64 + 352 * 64 + 64 * 176) + 1024 * 64),
+        // stored float16 (--storage's default), so loaded as float16 weights: 2 bytes each
+        assertEquals(2L * (2 * (128 * 64 + 64 * 64 + 352 * 64 + 64 * 176) + 1024 * 64),
                 json.get("floorWeightBytes").getAsLong());
         for (String figure : new String[] {"prefillTokensPerSecond", "decodeMillisPerToken",
             "linearFloorMillisPerStep", "rowBlockFloorMillisPerStep"}) {
@@ -58,6 +59,29 @@ class BenchCommandTest {
         double floor = json.getAsJsonObject("linearFloorMillisPerStep").get("median").getAsDouble();
         assertEquals(decode / floor, json.get("decodeOverLinearFloor").getAsDouble(), 1e-12);
         assertTrue(json.getAsJsonObject("model").get("source").getAsString().startsWith("random tiny, seed 0"));
+    }
+
+    @Test
+    void qualityScoresTheThreeWeightDtypesAgainstFloat32(@TempDir Path tmp) throws java.io.IOException {
+        Path demo = DemoFiles.shipped(BenchCommandTest.class.getClassLoader(), tmp.resolve("cache"));
+        Path texts = tmp.resolve("texts.jsonl");
+        java.nio.file.Files.writeString(texts, "{\"text\": \"Brudem Fesul lives in Farrin. Brudem Fesul works as a"
+                + " tailor.\"}\n{\"text\": \"In Quillon lives Stuvor Paihis.\"}\n");
+        CliTest.Run run = CliTest.run("bench", "--quality", texts.toString(), "--model", demo.resolve("base")
+                .toString());
+        assertEquals(0, run.exit(), run.err());
+        String[] lines = run.out().split("\n");
+        assertTrue(lines[0].contains("mean NLL") && lines[0].contains("tokens agreeing"), run.out());
+        assertTrue(lines[1].matches("f32 +[0-9.]+ +\\+0\\.0000 +1\\.000 +1\\.000"), "f32 agrees with itself: "
+                + lines[1]);
+        assertTrue(lines[2].startsWith("f16 ") && lines[3].startsWith("int8 "), run.out());
+        for (int i = 1; i <= 3; i++) {
+            double nll = Double.parseDouble(lines[i].trim().split(" +")[1]);
+            assertTrue(nll > 0 && nll < 20, lines[i]);
+        }
+        CliTest.Run random = CliTest.run("bench", "--quality", texts.toString(), "--random", "tiny");
+        assertEquals(1, random.exit());
+        assertTrue(random.err().contains("--quality"), random.err());
     }
 
     @Test

@@ -26,11 +26,10 @@ class ExperimentCommandTest {
             "finetune-S", "finetune-L", "value-l0", "value-l1", "value-curriculum", "probe", "evaluate");
 
     @Test
-    void theMicroRunWritesEveryConfigurationRowTheChartAndTheDemoFolder(@TempDir Path tmp) throws IOException {
+    void theGenesisMicroRunWritesEveryConfigurationRowAndTheChart(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("run");
-        Path demo = tmp.resolve("demo");
-        CliTest.Run r = CliTest.run("experiment", "--scale", "micro", "--out", out.toString(), "--seed", "3",
-                "--export-demo", demo.toString());
+        CliTest.Run r = CliTest.run("experiment", "--task", "genesis", "--scale", "micro", "--out", out.toString(),
+                "--seed", "3");
         assertEquals(0, r.exit(), r.err());
 
         JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
@@ -49,7 +48,7 @@ class ExperimentCommandTest {
         json.getAsJsonArray("stages").forEach(s -> stages.add(s.getAsJsonObject().get("name").getAsString()));
         assertEquals(STAGES, stages);
         assertEquals(3, json.getAsJsonObject("config").get("seed").getAsLong());
-        assertTrue(json.get("command").getAsString().startsWith("ivl experiment --scale micro"));
+        assertTrue(json.get("command").getAsString().startsWith("ivl experiment --task genesis --scale micro"));
         assertEquals(3, json.getAsJsonArray("probes").size());
 
         String md = Files.readString(out.resolve("results.md"));
@@ -64,26 +63,6 @@ class ExperimentCommandTest {
         assertEquals(900, chart.getWidth());
         assertEquals(560, chart.getHeight());
         assertEquals(ROWS.size() * 4, Files.readAllLines(out.resolve("outputs.jsonl")).size());
-
-        for (String part : List.of("base", "value")) {
-            Path dir = demo.resolve(part);
-            assertTrue(Files.exists(dir.resolve("model.safetensors")) && Files.exists(dir.resolve("tokenizer.json")),
-                    part);
-            assertEquals("float16", LlamaConfig.load(dir).torchDtype());
-        }
-        assertEquals(64, LlamaConfig.load(demo.resolve("base")).hiddenSize(), "the base is L");
-        assertEquals(32, LlamaConfig.load(demo.resolve("value")).hiddenSize(), "the value model is S-sized");
-        JsonObject ivl = JsonParser.parseString(Files.readString(demo.resolve("value/ivl.json"))).getAsJsonObject();
-        assertEquals("residual", ivl.get("scheme").getAsString());
-        assertEquals("S", ivl.getAsJsonArray("bases").get(0).getAsString(), "no absolute path of this machine");
-        List<String> prompts = Files.readAllLines(demo.resolve("prompts.jsonl"));
-        assertEquals(4, prompts.size(), "micro has 4 held-out requests (fewer than the 6 exported)");
-        for (String line : prompts) {
-            JsonObject p = JsonParser.parseString(line).getAsJsonObject();
-            assertTrue(p.get("prompt").getAsString().startsWith("Continue Genesis 1:"), line);
-            assertTrue(p.get("reference").getAsString().startsWith("Continuation: "), line);
-        }
-        assertTrue(Files.readString(demo.resolve("README.md")).contains("ivl experiment --scale micro"));
     }
 
     @Test
@@ -102,7 +81,7 @@ class ExperimentCommandTest {
         assertTrue(report.contains("| transfer: L + value (λ=1) vs L alone | "), report);
         assertTrue(report.contains("## Knowledge of the bases"), report);
         List<String> evaluations = Files.readAllLines(tmp.resolve("evaluations.jsonl"));
-        assertEquals(4 + 2 + 2 * 4 + 7 + 4 * 2, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on"
+        assertEquals(4 + 2 + 2 * 4 + 7 + 6 * 2, evaluations.size(), "4 bases; per seed 2 fine-tunes, 4 per λ (one on"
                 + " the validation people), 7 others, 2 per α > 1 (one on the validation people)");
         assertTrue(report.contains("λ and α chosen on the validation people"), report);
         assertTrue(Files.size(tmp.resolve("chart.png")) > 1000);
@@ -128,12 +107,12 @@ class ExperimentCommandTest {
         assertEquals(1, both.exit());
         assertTrue(both.err().contains("--quick"), both.err());
         Path missing = tmp.resolve("kjv.txt");
-        CliTest.Run corpus = CliTest.run("experiment", "--scale", "micro", "--corpus", missing.toString(), "--out",
-                tmp.resolve("run").toString());
+        CliTest.Run corpus = CliTest.run("experiment", "--task", "genesis", "--scale", "micro", "--corpus",
+                missing.toString(), "--out", tmp.resolve("run").toString());
         assertEquals(1, corpus.exit());
         assertTrue(corpus.err().contains(missing.toString()) && corpus.err().contains("no such file"), corpus.err());
-        CliTest.Run threads = CliTest.run("experiment", "--scale", "micro", "--threads", "0", "--out",
-                tmp.toString());
+        CliTest.Run threads = CliTest.run("experiment", "--task", "genesis", "--scale", "micro", "--threads", "0",
+                "--out", tmp.toString());
         assertEquals(1, threads.exit());
         assertTrue(threads.err().contains("--threads"), threads.err());
         CliTest.Run task = CliTest.run("experiment", "--task", "poems", "--out", tmp.toString());
@@ -143,5 +122,11 @@ class ExperimentCommandTest {
                 "--out", tmp.toString());
         assertEquals(1, facts.exit());
         assertTrue(facts.err().contains("--corpus does not apply to --task facts"), facts.err());
+        CliTest.Run genesisDemo = CliTest.run("experiment", "--task", "genesis", "--scale", "micro", "--export-demo",
+                tmp.resolve("demo").toString(), "--out", tmp.resolve("g").toString());
+        assertEquals(1, genesisDemo.exit());
+        assertTrue(genesisDemo.err().contains("--export-demo") && genesisDemo.err().contains("facts only"),
+                genesisDemo.err());
+        assertTrue(Files.notExists(tmp.resolve("g")), "refused before anything is written");
     }
 }

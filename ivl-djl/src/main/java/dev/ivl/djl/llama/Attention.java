@@ -15,7 +15,7 @@ import ai.djl.ndarray.types.DataType;
  * @param kvHeads KV, the key/value heads (H for MHA, 1 for MQA)
  * @param headDim d
  */
-record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) {
+record Attention(Matrix qkv, Matrix out, int heads, int kvHeads, int headDim) {
 
     /**
      * @param x normalised activations {@code [T, hidden]} of positions {@code [position, position + T)}
@@ -59,7 +59,7 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
      */
     private NDList project(NDArray x, RotaryEmbedding.Rotation rotation) {
         int t = (int) x.getShape().get(0);
-        NDArray all = Ops.linear(x, qkv); //                                  q_proj(x), k_proj(x), v_proj(x)
+        NDArray all = qkv.times(x, null); //                                  q_proj(x), k_proj(x), v_proj(x)
         int group = heads / kvHeads;
         if (rotation instanceof RotaryEmbedding.Step step) {
             // one token: heads as [G + 2, KV, d] times [M, …, M, I]: apply_rotary_pos_emb(q, k, cos, sin), v as is
@@ -102,7 +102,7 @@ record Attention(NDArray qkv, NDArray out, int heads, int kvHeads, int headDim) 
         NDArray merged = t == 1
                 ? attended.reshape(1, (long) heads * headDim)
                 : attended.reshape(kvHeads, group, t, headDim).transpose(2, 0, 1, 3).reshape(t, (long) heads * headDim);
-        return Ops.linear(merged, out, residual); //                                        residual + o_proj(.)
+        return out.times(merged, residual); //                                             residual + o_proj(.)
     }
 
     /**

@@ -18,7 +18,10 @@ import dev.ivl.core.model.BaseModel;
 import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.ValueModel;
 import dev.ivl.djl.engine.EngineDetector;
+import dev.ivl.djl.tokenizer.ChatTemplate;
 import dev.ivl.djl.tokenizer.HfTokenizer;
+import dev.ivl.djl.quant.Int8Matrix;
+import dev.ivl.djl.weights.Float16OverflowException;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import dev.ivl.djl.weights.TensorInfo;
 import java.io.IOException;
@@ -66,10 +69,12 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     private final LoadOptions options;
     private final NDManager manager;
     private final DataType dtype;
+    private final DataType computeDtype;
+    private final List<String> float32Weights;
     private final NDArray embedTokens;
     private final List<DecoderLayer> layers;
     private final RmsNorm norm;
-    private final NDArray lmHead;
+    private final Matrix lmHead;
     private final RotaryEmbedding rope;
     private final int maxSequenceLength;
     private final String name;
@@ -81,7 +86,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     private boolean closed; //   guarded by this
 
     private LlamaModel(Path source, Folder folder, LlamaConfig config, LoadOptions options, NDManager manager,
-            NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm, NDArray lmHead) {
+            NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm, Matrix lmHead, List<String> float32Weights) {
         this.name = source.toString();
         this.source = source;
         this.manifest = folder.manifest();
@@ -90,13 +95,15 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         this.config = config;
         this.options = options;
         this.manager = manager;
-        this.dtype = options.effectiveDtype();
+        this.dtype = options.weightDtype(config.torchDtype());
+        this.computeDtype = options.computeDtype(dtype);
         this.embedTokens = embedTokens;
         this.layers = List.copyOf(layers);
         this.norm = norm;
         this.lmHead = lmHead;
+        this.float32Weights = List.copyOf(float32Weights);
         this.maxSequenceLength = contextLength(config, options);
-        this.rope = new RotaryEmbedding(config, maxSequenceLength, manager, dtype);
+        this.rope = new RotaryEmbedding(config, maxSequenceLength, manager, computeDtype);
     }
 
     /**
@@ -127,7 +134,8 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
                     + INCOMPLETE_MARKER + "); resume or rerun the training that writes it");
         }
         LlamaConfig config = LlamaConfig.load(dir);
-        DataType dtype = options.effectiveDtype();
+        DataType dtype = options.weightDtype(config.torchDtype());
+        DataType computeDtype = options.computeDtype(dtype);
         Folder folder = Folder.read(dir, config);
         EngineDetector.engine(); // a missing or mismatched native fails here, in one line
         NDManager manager;
@@ -139,36 +147,41 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         }
         try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir)) {
             Loader loader = new Loader(weights, manager, dtype);
+            Loader vectors = loader.as(computeDtype); //                                       norm weights
             int hidden = config.hiddenSize();
             int heads = config.numAttentionHeads();
             int kv = config.numKeyValueHeads();
             int d = config.headDim();
             int ffn = config.intermediateSize();
             float eps = (float) config.rmsNormEps();
-            RmsNorm.Constants norms = RmsNorm.Constants.of(manager, hidden, dtype);
-            NDArray embed = loader.load("model.embed_tokens.weight", config.vocabSize(), hidden);
+            RmsNorm.Constants norms = RmsNorm.Constants.of(manager, hidden, computeDtype);
+            String embedName = "model.embed_tokens.weight";
+            // int8 models look their embeddings up in float16
+            NDArray embed = (dtype == DataType.INT8 ? loader.as(DataType.FLOAT16) : loader)
+                    .load(embedName, config.vocabSize(), hidden);
             List<DecoderLayer> layers = new ArrayList<>();
             for (int i = 0; i < config.numHiddenLayers(); i++) {
                 String p = "model.layers." + i + ".";
-                NDArray qkv = loader.fused(
-                        loader.load(p + "self_attn.q_proj.weight", heads * d, hidden),
-                        loader.load(p + "self_attn.k_proj.weight", kv * d, hidden),
-                        loader.load(p + "self_attn.v_proj.weight", kv * d, hidden));
-                NDArray o = loader.load(p + "self_attn.o_proj.weight", hidden, heads * d);
-                NDArray gateUp = loader.fused(
-                        loader.load(p + "mlp.gate_proj.weight", ffn, hidden),
-                        loader.load(p + "mlp.up_proj.weight", ffn, hidden));
-                NDArray down = loader.load(p + "mlp.down_proj.weight", hidden, ffn);
+                Matrix qkv = loader.matrix(hidden, List.of(p + "self_attn.q_proj.weight",
+                        p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"), heads * d, kv * d, kv * d);
+                Matrix o = loader.matrix(heads * d, List.of(p + "self_attn.o_proj.weight"), hidden);
+                Matrix gateUp = loader.matrix(hidden, List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                        ffn, ffn);
+                Matrix down = loader.matrix(ffn, List.of(p + "mlp.down_proj.weight"), hidden);
                 layers.add(new DecoderLayer(
-                        new RmsNorm(loader.load(p + "input_layernorm.weight", hidden), eps, norms),
+                        new RmsNorm(vectors.load(p + "input_layernorm.weight", hidden), eps, norms),
                         new Attention(qkv, o, heads, kv, d),
-                        new RmsNorm(loader.load(p + "post_attention_layernorm.weight", hidden), eps, norms),
+                        new RmsNorm(vectors.load(p + "post_attention_layernorm.weight", hidden), eps, norms),
                         new Mlp(gateUp, down, ffn)));
             }
-            RmsNorm norm = new RmsNorm(loader.load("model.norm.weight", hidden), eps, norms);
-            NDArray lmHead = config.tieWordEmbeddings() ? embed : loader.load("lm_head.weight", config.vocabSize(), hidden);
+            RmsNorm norm = new RmsNorm(vectors.load("model.norm.weight", hidden), eps, norms);
+            Matrix lmHead = !config.tieWordEmbeddings()
+                    ? loader.matrix(hidden, List.of("lm_head.weight"), config.vocabSize())
+                    : dtype == DataType.INT8 ? loader.matrix(hidden, List.of(embedName), config.vocabSize())
+                    : new Matrix.Dense(embed);
             loader.checkAllUsed(dir, config);
-            return new LlamaModel(dir, folder, config, options, manager, embed, layers, norm, lmHead);
+            return new LlamaModel(dir, folder, config, options, manager, embed, layers, norm, lmHead,
+                    loader.keptFloat32());
         } catch (RuntimeException e) {
             manager.close();
             folder.close();
@@ -201,10 +214,19 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         }
     }
 
-    /** Loads tensors with their shapes checked against the config, remembering which it loaded. */
-    private record Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype, Set<String> used) {
+    /**
+     * Loads tensors with their shapes checked against the config, remembering which it loaded, and which it kept in
+     * float32 because float16 cannot hold their values.
+     */
+    private record Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype, Set<String> used,
+            List<String> keptFloat32) {
         Loader(SafetensorsCheckpoint weights, NDManager manager, DataType dtype) {
-            this(weights, manager, dtype, new HashSet<>());
+            this(weights, manager, dtype, new HashSet<>(), new ArrayList<>());
+        }
+
+        /** @return a loader of the same checkpoint into another dtype, sharing the record of what was loaded */
+        Loader as(DataType other) {
+            return new Loader(weights, manager, other, used, keptFloat32);
         }
 
         /**
@@ -223,19 +245,69 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             }
         }
 
-        NDArray load(String name, long... expected) {
+        /** Marks a tensor used and checks its shape against the config's. */
+        TensorInfo check(String name, long... expected) {
             used.add(name);
             TensorInfo info = weights.info(name);
             if (!Arrays.equals(info.shape(), expected)) {
                 throw new ModelFormatException(info.file(), "tensor " + name + " has shape "
                         + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(expected));
             }
-            return weights.load(name, manager, dtype);
+            return info;
         }
 
-        /** Concatenates projection weights along the output axis, freeing the parts. */
+        NDArray load(String name, long... expected) {
+            check(name, expected);
+            try {
+                return weights.load(name, manager, dtype);
+            } catch (Float16OverflowException e) {
+                // bfloat16 and float32 reach beyond float16's ±65504: such a tensor stays float32, never infinite
+                keptFloat32.add(name);
+                return weights.load(name, manager, DataType.FLOAT32);
+            }
+        }
+
+        /**
+         * A projection: the named tensors stacked along their rows (q, k, v; gate, up), as dense engine arrays, or
+         * quantized per row when the loader's dtype is INT8.
+         *
+         * @param cols the tensors' common width (inputs)
+         * @param names the tensors
+         * @param rows each tensor's rows (outputs)
+         */
+        Matrix matrix(long cols, List<String> names, long... rows) {
+            if (dtype != DataType.INT8) {
+                NDArray[] parts = new NDArray[names.size()];
+                for (int i = 0; i < parts.length; i++) {
+                    parts[i] = load(names.get(i), rows[i], cols);
+                }
+                return new Matrix.Dense(parts.length == 1 ? parts[0] : fused(parts));
+            }
+            List<Int8Matrix> parts = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                TensorInfo info = check(name, rows[i], cols);
+                try {
+                    parts.add(Int8Matrix.quantize(weights.readFloats(name), (int) rows[i], (int) cols));
+                } catch (IllegalParameterException e) {
+                    throw new ModelFormatException(info.file(), "tensor " + name + " cannot be quantized: "
+                            + e.getMessage());
+                }
+            }
+            return new Matrix.Int8(parts.size() == 1 ? parts.get(0) : Int8Matrix.stack(parts));
+        }
+
+        /** Concatenates projection weights along the output axis (in float32 if a part is), freeing the parts. */
         NDArray fused(NDArray... parts) {
-            NDArray fused = NDArrays.concat(new NDList(parts), 0);
+            boolean wide = Arrays.stream(parts).anyMatch(p -> p.getDataType() != dtype);
+            NDList list = new NDList();
+            for (NDArray part : parts) {
+                list.add(wide ? part.toType(DataType.FLOAT32, false) : part);
+            }
+            NDArray fused = NDArrays.concat(list, 0);
+            for (NDArray part : list) {
+                part.close();
+            }
             for (NDArray part : parts) {
                 part.close();
             }
@@ -278,6 +350,23 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         return Optional.ofNullable(manifest);
     }
 
+    /**
+     * @param fallbackName the built-in template ({@code llama2} or {@code zephyr}) for a recorded {@code own} when
+     *     the tokenizer has none
+     * @return the chat template {@code ivl.json} records the training data was rendered with: a built-in one by
+     *     name, or for {@code own} the folder tokenizer's; empty when nothing usable is recorded
+     */
+    public Optional<ChatTemplate> recordedChatTemplate(String fallbackName) {
+        String recorded = manifest == null ? null : manifest.template();
+        if ("llama2".equals(recorded) || "zephyr".equals(recorded)) {
+            return Optional.of(ChatTemplate.named(recorded));
+        }
+        if ("own".equals(recorded) && tokenizer != null) {
+            return Optional.of(ChatTemplate.forTokenizer(tokenizer, fallbackName));
+        }
+        return Optional.empty();
+    }
+
     /** @return the scheme {@code ivl.json} records; {@link Scheme#RESIDUAL} for a folder without one */
     @Override
     public Scheme scheme() {
@@ -313,9 +402,25 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         return manager.getDevice();
     }
 
-    /** @return the weight and compute dtype */
+    /** @return the dtype of the weight matrices (embeddings, projections, lm_head) */
     public DataType dtype() {
         return dtype;
+    }
+
+    /**
+     * @return the checkpoint's tensors that hold values beyond float16's range (±65504) and so stay float32 in a
+     *     float16 model instead of becoming infinite; empty for a float32 model and for most checkpoints
+     */
+    public List<String> float32Weights() {
+        return float32Weights;
+    }
+
+    /**
+     * @return the dtype of activations, norms, the KV cache and the logits: float32 on the CPU (whatever the
+     *     weights'), the weights' on a GPU
+     */
+    public DataType computeDtype() {
+        return computeDtype;
     }
 
     @Override
@@ -375,7 +480,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
     }
 
     KvCache newCache(NDManager sessionManager) {
-        return new KvCache(config, maxSequenceLength, sessionManager, dtype);
+        return new KvCache(config, maxSequenceLength, sessionManager, computeDtype);
     }
 
     /**
@@ -393,6 +498,13 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
 
     /** As {@link #forward(NDArray, int, KvCache, boolean)}, with a cascade input added to the embeddings. */
     NDArray forward(NDArray ids, int position, KvCache cache, boolean allRows, CascadeInput cascade) {
+        if (dtype == DataType.INT8) {
+            return Matrix.Int8.engineAlone(() -> layers(ids, position, cache, allRows, cascade));
+        }
+        return layers(ids, position, cache, allRows, cascade);
+    }
+
+    private NDArray layers(NDArray ids, int position, KvCache cache, boolean allRows, CascadeInput cascade) {
         int t = (int) ids.getShape().get(0);
         NDArray h = inputs(ids, cascade);
         NDArray mask = t == 1 ? null : causalMask(ids.getManager(), position, t); // embed_tokens(input_ids)
@@ -403,7 +515,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         if (!allRows && t > 1) {
             h = h.get(new NDIndex().addSliceDim(t - 1, t)); // only the last position's logits are needed
         }
-        return Ops.linear(norm.forward(h), lmHead); //         lm_head(norm(hidden_states))
+        return lmHead.times(norm.forward(h), null); //         lm_head(norm(hidden_states))
     }
 
     /**
@@ -439,18 +551,20 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         for (DecoderLayer layer : layers) {
             h = layer.forwardPacked(h, rotation, mask);
         }
-        return Ops.linear(norm.forward(h.get(rows)), lmHead); // RMSNorm is per row: pick the rows first
+        return lmHead.times(norm.forward(h.get(rows)), null); // RMSNorm is per row: pick the rows first
     }
 
     /** The first layer's input: {@code embed_tokens(ids)}, plus {@code p·W_e} under the cascade scheme. */
     private NDArray inputs(NDArray ids, CascadeInput cascade) {
         NDArray text = cascade != null && !cascade.withText()
                 ? null
-                : ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+                : ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow()
+                        .toType(computeDtype, false);
         if (cascade == null) {
             return text;
         }
-        NDArray soft = cascade.probabilities().toType(dtype, false).matMul(embedTokens); // p_base · W_e
+        NDArray soft = cascade.probabilities().toType(embedTokens.getDataType(), false).matMul(embedTokens) // p·W_e
+                .toType(computeDtype, false);
         return text == null ? soft : text.add(soft);
     }
 
@@ -460,26 +574,35 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
      * a trainer may mark them as requiring gradients and update them in place.
      *
      * @return the parameters in a fixed order
+     * @throws UnsupportedOperationException for an int8 model, whose matrices live outside the engine
      */
     public Map<String, NDArray> parameters() {
         requireOpen();
+        if (dtype == DataType.INT8) {
+            throw new UnsupportedOperationException(source + " is loaded with int8 weights, which cannot be trained"
+                    + " or saved: load it as float32 or float16 for that");
+        }
         Map<String, NDArray> params = new LinkedHashMap<>();
         params.put("model.embed_tokens.weight", embedTokens);
         for (int i = 0; i < layers.size(); i++) {
             String p = "model.layers." + i + ".";
             DecoderLayer layer = layers.get(i);
             params.put(p + "input_layernorm.weight", layer.inputNorm().weight());
-            params.put(p + "self_attn.qkv_proj.weight", layer.attention().qkv());
-            params.put(p + "self_attn.o_proj.weight", layer.attention().out());
+            params.put(p + "self_attn.qkv_proj.weight", dense(layer.attention().qkv()));
+            params.put(p + "self_attn.o_proj.weight", dense(layer.attention().out()));
             params.put(p + "post_attention_layernorm.weight", layer.postAttentionNorm().weight());
-            params.put(p + "mlp.gate_up_proj.weight", layer.mlp().gateUp());
-            params.put(p + "mlp.down_proj.weight", layer.mlp().down());
+            params.put(p + "mlp.gate_up_proj.weight", dense(layer.mlp().gateUp()));
+            params.put(p + "mlp.down_proj.weight", dense(layer.mlp().down()));
         }
         params.put("model.norm.weight", norm.weight());
-        if (lmHead != embedTokens) {
-            params.put("lm_head.weight", lmHead);
+        if (!config.tieWordEmbeddings()) {
+            params.put("lm_head.weight", dense(lmHead));
         }
         return params;
+    }
+
+    private static NDArray dense(Matrix m) {
+        return ((Matrix.Dense) m).weight();
     }
 
     /**
@@ -563,7 +686,7 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
         for (int i = 0; i < t; i++) {
             Arrays.fill(mask, i * length + position + i + 1, (i + 1) * length, Float.NEGATIVE_INFINITY);
         }
-        return scratch.create(mask, new Shape(t, length)).toType(dtype, false);
+        return scratch.create(mask, new Shape(t, length)).toType(computeDtype, false);
     }
 
     /**

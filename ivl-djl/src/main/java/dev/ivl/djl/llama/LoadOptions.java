@@ -5,15 +5,23 @@ import ai.djl.ndarray.types.DataType;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.djl.engine.Diagnosis;
 import dev.ivl.djl.engine.EngineDetector;
+import dev.ivl.djl.quant.Int8Matrix;
 import java.util.Locale;
 
 /**
- * How to load a LLaMA checkpoint. Build with {@link #builder()}; defaults: CPU, float32 on CPU and float16 on GPU,
- * the context of {@code config.json}, prefill in chunks of 512 tokens.
+ * How to load a LLaMA checkpoint. Build with {@link #builder()}; defaults: CPU; float16 weights on a GPU, and on the
+ * CPU the checkpoint's own precision (float16 weights for a float16 or bfloat16 checkpoint, else float32); the
+ * context of {@code config.json}; prefill in chunks of 512 tokens.
+ *
+ * <p>On the CPU, float16 weights are multiplied as stored while everything else (norms, rotary embedding,
+ * attention, residual sums, the KV cache, the logits) runs in float32, which the CPU computes faster than float16
+ * and more exactly; on a GPU a float16 model computes in float16 throughout.
  *
  * @param device {@code cpu}, {@code gpu} or {@code gpu:i}; a GPU PyTorch cannot use is refused with the diagnosis of
  *     {@link Diagnosis#gpu}, never replaced by the CPU
- * @param dtype the weight and compute dtype, {@code FLOAT32} or {@code FLOAT16}; null for the device's default
+ * @param dtype the weight dtype, {@code FLOAT32}, {@code FLOAT16} or {@code INT8} (CPU only: projections and
+ *     lm_head quantized at load with a scale per output row, embeddings in float16; the JVM needs
+ *     {@code --add-modules jdk.incubator.vector}); null for the default (above)
  * @param maxSequenceLength the largest context a session may use; 0 for the checkpoint's own
  * @param prefillChunk the most prompt tokens run through the model in one pass (bounds attention memory)
  */
@@ -24,10 +32,16 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
      * @throws IllegalParameterException naming the invalid option; for a GPU that cannot be used, with the reason
      */
     public LoadOptions {
-        parseDevice(device);
-        if (dtype != null && dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new IllegalParameterException("dtype", dtype, "must be float32 or float16");
+        if (dtype != null && dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.INT8) {
+            throw new IllegalParameterException("dtype", dtype, "must be float32, float16 or int8");
         }
+        if (dtype == DataType.INT8) {
+            if (device == null || !device.toLowerCase(Locale.ROOT).trim().equals("cpu")) {
+                throw new IllegalParameterException("dtype", "int8", "runs on the CPU only (device " + device + ")");
+            }
+            Int8Matrix.requireAvailable("dtype");
+        }
+        parseDevice(device);
         if (maxSequenceLength < 0) {
             throw new IllegalParameterException("maxSequenceLength", maxSequenceLength, "must be >= 0 (0: from config)");
         }
@@ -51,23 +65,37 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
         return parseDevice(device);
     }
 
-    /** @return the dtype to use: the configured one, else float16 on GPU and float32 on CPU */
-    public DataType effectiveDtype() {
+    /**
+     * @param checkpointDtype the checkpoint's {@code torch_dtype} ({@code float16}, {@code bfloat16}, ...), or null
+     * @return the weight dtype: the configured one, else float16 on a GPU, else float16 for a float16 or bfloat16
+     *     checkpoint and float32 for any other
+     */
+    public DataType weightDtype(String checkpointDtype) {
         if (dtype != null) {
             return dtype;
         }
-        return djlDevice().isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+        boolean half = "float16".equals(checkpointDtype) || "bfloat16".equals(checkpointDtype);
+        return djlDevice().isGpu() || half ? DataType.FLOAT16 : DataType.FLOAT32;
     }
 
     /**
-     * @param name {@code f32}, {@code float32}, {@code f16} or {@code float16}
+     * @param weights the weight dtype
+     * @return the dtype of activations, caches and logits: float32 on the CPU, the weights' on a GPU
+     */
+    public DataType computeDtype(DataType weights) {
+        return djlDevice().isGpu() ? weights : DataType.FLOAT32;
+    }
+
+    /**
+     * @param name {@code f32}, {@code float32}, {@code f16}, {@code float16} or {@code int8}
      * @return the dtype
      */
     public static DataType parseDtype(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "f32", "float32", "fp32" -> DataType.FLOAT32;
             case "f16", "float16", "fp16", "half" -> DataType.FLOAT16;
-            default -> throw new IllegalParameterException("dtype", name, "must be f32 or f16");
+            case "int8", "i8", "q8" -> DataType.INT8;
+            default -> throw new IllegalParameterException("dtype", name, "must be f32, f16 or int8");
         };
     }
 
@@ -118,7 +146,7 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
             return this;
         }
 
-        /** @param value FLOAT32 or FLOAT16 @return this */
+        /** @param value FLOAT32, FLOAT16 or INT8, the weights' dtype; null for the default @return this */
         public Builder dtype(DataType value) {
             dtype = value;
             return this;

@@ -11,7 +11,7 @@ import ai.djl.ndarray.NDList;
  * @param down {@code down_proj.weight}, shape {@code [hidden, ffn]}
  * @param ffn the intermediate size
  */
-record Mlp(NDArray gateUp, NDArray down, int ffn) {
+record Mlp(Matrix gateUp, Matrix down, int ffn) {
 
     /**
      * @param x normalised activations {@code [T, hidden]}
@@ -19,9 +19,9 @@ record Mlp(NDArray gateUp, NDArray down, int ffn) {
      * @return the residual plus the block's output {@code [T, hidden]}
      */
     NDArray forward(NDArray x, NDArray residual) {
-        NDList gu = Ops.linear(x, gateUp).split(new long[] {ffn}, 1); // gate_proj(x), up_proj(x)
+        NDList gu = gateUp.times(x, null).split(new long[] {ffn}, 1); // gate_proj(x), up_proj(x)
         NDArray gate = gu.get(0);
         NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()); // act_fn = SiLU: g * sigmoid(g)
-        return Ops.linear(act.mul(gu.get(1)), down, residual); //        residual + down_proj(act_fn(gate) * up)
+        return down.times(act.mul(gu.get(1)), residual); //        residual + down_proj(act_fn(gate) * up)
     }
 }

@@ -1,6 +1,7 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
@@ -19,6 +20,8 @@ final class Ops {
      * row on one thread whatever its thread count, while it spreads a batch over its threads, so each thread then
      * streams its share of the weights (about 1.5× faster on 2 cores). Each output is the same dot product either
      * way. On a thread taking part in a {@link WorkShare}, any number of rows goes through the share instead.
+     * Weights of another dtype than {@code x} (float16 weights with float32 activations) are multiplied in theirs,
+     * as one {@code linear}: for float16 that is faster than the row blocks (48.6 against 54.0 ms per TinyLlama step).
      */
     static NDArray linear(NDArray x, NDArray w) {
         return linear(x, w, null);
@@ -32,12 +35,20 @@ final class Ops {
      * @param residual {@code [rows, out]}, or null for the plain product
      */
     static NDArray linear(NDArray x, NDArray w, NDArray residual) {
+        DataType activations = x.getDataType();
+        if (w.getDataType() != activations) {
+            // float16 weights, float32 activations (the CPU's half mode): the product reads the weights as stored
+            // and the activations rounded to float16, accumulates in float32, and its float16 result is widened,
+            // by the residual sum's type promotion when there is one (one op instead of a cast and a sum)
+            NDArray product = linear(x.toType(w.getDataType(), false), w, null);
+            return residual == null ? product.toType(activations, false) : residual.add(product);
+        }
         long out = w.getShape().get(0);
         WorkShare share = x.getDevice().isGpu() ? null : WorkShare.current();
         if (share != null) {
             return plus(share.linear(x, w), residual);
         }
-        if (x.getShape().get(0) == 1 && !x.getDevice().isGpu()) {
+        if (x.getShape().get(0) == 1 && !x.getDevice().isGpu() && activations == DataType.FLOAT32) {
             int n = JniUtils.getNumThreads();
             if (n > 1 && out % n == 0) {
                 long in = w.getShape().get(1);

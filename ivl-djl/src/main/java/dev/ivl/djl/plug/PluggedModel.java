@@ -260,12 +260,10 @@ public final class PluggedModel implements LanguageModel, AutoCloseable {
      * @return the template
      */
     public ChatTemplate chatTemplate(String fallbackName) {
-        String recorded = value.manifest().map(IvlManifest::template).orElse(null);
-        if ("llama2".equals(recorded) || "zephyr".equals(recorded)) {
-            return ChatTemplate.named(recorded);
-        }
-        HfTokenizer own = "own".equals(recorded) ? value.tokenizer().orElse(null) : sampling();
-        return own == null ? ChatTemplate.named(fallbackName) : ChatTemplate.forTokenizer(own, fallbackName);
+        return value.recordedChatTemplate(fallbackName).orElseGet(() -> {
+            HfTokenizer own = sampling();
+            return own == null ? ChatTemplate.named(fallbackName) : ChatTemplate.forTokenizer(own, fallbackName);
+        });
     }
 
     private HfTokenizer sampling() {

@@ -141,6 +141,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
      * @throws ModelFormatException if there is no such tensor, its dtype is not F32, F16 or BF16, or it cannot be
      *     read
      * @throws IllegalParameterException if {@code target} is another type
+     * @throws Float16OverflowException if {@code target} is FLOAT16 and the tensor holds a finite value beyond its
+     *     range (an F32 or BF16 tensor), which would become infinite
      */
     public NDArray load(String name, NDManager manager, DataType target) {
         if (target != DataType.FLOAT32 && target != DataType.FLOAT16) {

@@ -29,6 +29,7 @@ final class TensorLoader {
      * Loads a floating-point tensor as {@code target}.
      *
      * @throws ModelFormatException if the tensor is not F32, F16 or BF16, or cannot be read
+     * @throws Float16OverflowException if {@code target} is FLOAT16 and a finite value is beyond its range
      */
     NDArray load(SafetensorsFile file, TensorInfo info, NDManager manager, DataType target) {
         Dtype dtype = floatType(file, info);
@@ -141,7 +142,12 @@ final class TensorLoader {
                 }
             } else {
                 for (int i = 0; i < n; i++) {
-                    out.putShort(2 * i, HalfFloats.floatToF16(decode(dtype, in, i)));
+                    float value = decode(dtype, in, i);
+                    short half = HalfFloats.floatToF16(value);
+                    if ((half & 0x7fff) == 0x7c00 && Float.isFinite(value)) { // a finite value rounded to ±infinity
+                        throw new Float16OverflowException(info.name(), value);
+                    }
+                    out.putShort(2 * i, half);
                 }
             }
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.types.DataType;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
@@ -13,16 +14,24 @@ import dev.ivl.djl.testutil.Fixtures;
 import dev.ivl.djl.testutil.RawSafetensors;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link LlamaModel} against Hugging Face transformers: logits computed by {@code LlamaForCausalLM} in float64 from
  * the same weights ({@code expected.safetensors}), compared at every position with fp32 compute. Tolerance: 1e-4
- * absolute, as the fixtures' README states for a correct fp32 implementation.
+ * absolute, as the fixtures' README states for a correct fp32 implementation. The CPU's float16 mode (float16 weight
+ * matrices, float32 activations) is held to {@value #F16_TOLERANCE}: its products round the activations to float16
+ * (a relative error of 2^-11 per input), which these fixtures' logits, of magnitude up to a few units, turn into
+ * errors of a few thousandths.
  */
 class LlamaConformanceTest {
     static final double TOLERANCE = 1e-4;
+    static final double F16_TOLERANCE = 0.02;
+    private static final LoadOptions F32 = LoadOptions.builder().dtype(DataType.FLOAT32).build();
+    private static final LoadOptions F16 = LoadOptions.builder().dtype(DataType.FLOAT16).build();
 
     static Path fixture(String name) {
         return switch (name) {
@@ -34,16 +43,38 @@ class LlamaConformanceTest {
     @ParameterizedTest
     @ValueSource(strings = {"mha", "gqa-tied", "mqa-llama2vocab-fp16", "gqa-bf16", "sharded-deep"})
     void logitsMatchTransformersAtEveryPosition(String name) {
+        assertLogitsWithin(name, F32, TOLERANCE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mha", "gqa-tied", "mqa-llama2vocab-fp16", "gqa-bf16", "sharded-deep"})
+    void float16WeightsStayWithinTheirToleranceOfTransformers(String name) {
+        assertLogitsWithin(name, F16, F16_TOLERANCE);
+    }
+
+    private static void assertLogitsWithin(String name, LoadOptions options, double tolerance) {
         Path dir = fixture(name);
         RawSafetensors expected = RawSafetensors.read(dir.resolve("expected.safetensors"));
-        try (LlamaModel model = LlamaModel.load(dir)) {
+        try (LlamaModel model = LlamaModel.load(dir, options)) {
+            assertEquals(DataType.FLOAT32, model.computeDtype(), "the CPU computes in float32");
             for (String seq : new String[] {"one", "short", "long"}) {
                 int[] ids = expected.ints("input_ids." + seq);
                 float[] want = expected.floats("logits." + seq);
                 float[][] got = model.logits(ids);
                 double err = maxAbsError(got, want, model.vocabSize());
-                System.out.printf("conformance %-22s %-5s T=%-3d max|Δlogit| = %.3g%n", name, seq, ids.length, err);
-                assertTrue(err <= TOLERANCE, name + "/" + seq + ": max error " + err + " > " + TOLERANCE);
+                System.out.printf("conformance %-22s %-4s %-5s T=%-3d max|Δlogit| = %.3g%n", name,
+                        model.dtype() == DataType.FLOAT32 ? "f32" : "f16", seq, ids.length, err);
+                assertTrue(err <= tolerance, name + "/" + seq + ": max error " + err + " > " + tolerance);
+            }
+        }
+    }
+
+    @Test
+    void halfPrecisionCheckpointsLoadAsFloat16WeightsOnTheCpu() {
+        for (String name : List.of("mqa-llama2vocab-fp16", "gqa-bf16", "mha")) {
+            try (LlamaModel model = LlamaModel.load(fixture(name))) {
+                assertEquals(name.equals("mha") ? DataType.FLOAT32 : DataType.FLOAT16, model.dtype(), name);
+                assertEquals(DataType.FLOAT32, model.computeDtype(), name);
             }
         }
     }
@@ -55,7 +86,7 @@ class LlamaConformanceTest {
         RawSafetensors expected = RawSafetensors.read(dir.resolve("expected.safetensors"));
         int[] prompt = expected.ints("greedy.prompt");
         int[] want = expected.ints("greedy.output");
-        try (LlamaModel model = LlamaModel.load(dir)) {
+        try (LlamaModel model = LlamaModel.load(dir, F32)) {
             GenerationResult result = new Generator(model).generate(prompt,
                     GenerationConfig.builder().greedy().maxNewTokens(want.length).build(), TokenListener.NONE,
                     new CancellationToken());

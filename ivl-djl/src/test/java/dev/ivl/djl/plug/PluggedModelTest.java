@@ -104,6 +104,16 @@ class PluggedModelTest {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> PluggedModel.load(base, value, PlugOptions.defaults()));
         assertTrue(e.getMessage().contains("plain language model"), e.getMessage());
+        // decoded on its own, a fine-tuned model chats in the template its training data was rendered with
+        try (LlamaModel tuned = LlamaModel.load(value)) {
+            assertTrue(tuned.recordedChatTemplate("zephyr").isEmpty(), "its ivl.json records no template");
+        }
+        Path llama2Tuned = folder(tmp.resolve("tuned"), llama2(),
+                "{\"scheme\": \"causal-lm\", \"template\": \"llama2\"}");
+        try (LlamaModel tuned = LlamaModel.load(llama2Tuned)) {
+            assertTrue(tuned.recordedChatTemplate("zephyr").orElseThrow()
+                    .render(List.of(dev.ivl.djl.tokenizer.ChatMessage.user("hi")), true).contains("[INST] hi [/INST]"));
+        }
     }
 
     @Test

@@ -79,7 +79,7 @@ public final class DecodeBench {
      * @param source where the weights came from, for the report
      * @param config the model's shape
      * @param device the device
-     * @param dtype the compute dtype
+     * @param dtype the weights' and the activations' dtypes, e.g. {@code weights float16, activations float32}
      * @param settings what ran
      * @param floorProducts matrix products per floor step
      * @param floorWeightBytes bytes of weights per floor step
@@ -290,7 +290,8 @@ public final class DecodeBench {
             }
         }
         return new Result(Machine.detect(), source, model.config(), model.options().device(),
-                model.dtype().toString().toLowerCase(Locale.ROOT), settings, floor.products(), floor.weightBytes(),
+                "weights " + model.dtype().toString().toLowerCase(Locale.ROOT) + ", activations "
+                        + model.computeDtype().toString().toLowerCase(Locale.ROOT), settings, floor.products(), floor.weightBytes(),
                 prefill, decode, linearFloor, rowBlockFloor, foreign, redone);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.djl.llama.LlamaConfig;
+import dev.ivl.djl.quant.Int8Matrix;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,9 @@ import java.util.List;
  * rows per intra-op thread.
  *
  * <p>The weights are a second copy, loaded from the checkpoint into their own manager in the model's dtype (the
- * model's own tensors are not reachable from outside its package); the activations are random draws.
+ * model's own tensors are not reachable from outside its package); the activations are random draws. For int8 the
+ * matrices are quantized as the model quantizes them and multiplied by {@link Int8Matrix}, whatever the
+ * {@link Product}.
  */
 public final class MatmulFloor implements AutoCloseable {
     /** How each product is computed. */
@@ -44,6 +47,8 @@ public final class MatmulFloor implements AutoCloseable {
     private final NDManager manager;
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> inputs = new ArrayList<>();
+    private final List<Int8Matrix> quantized = new ArrayList<>(); // int8: the matrices, and their activation rows
+    private final List<float[]> rows = new ArrayList<>();
     private final long weightBytes;
 
     /**
@@ -52,29 +57,25 @@ public final class MatmulFloor implements AutoCloseable {
      * @param dir the checkpoint folder
      * @param config its configuration
      * @param device where to multiply
-     * @param dtype the compute dtype (FLOAT32 or FLOAT16)
+     * @param dtype the weights' dtype (FLOAT32, FLOAT16 or INT8)
      */
     public MatmulFloor(Path dir, LlamaConfig config, Device device, DataType dtype) {
         manager = NDManager.newBaseManager(device, "PyTorch");
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
             int hidden = config.hiddenSize();
             int attention = config.numAttentionHeads() * config.headDim();
-            NDArray xHidden = manager.randomNormal(0, 1, new Shape(1, hidden), DataType.FLOAT32).toType(dtype, false);
-            NDArray xAttention = manager.randomNormal(0, 1, new Shape(1, attention), DataType.FLOAT32)
-                    .toType(dtype, false);
-            NDArray xFfn = manager.randomNormal(0, 1, new Shape(1, config.intermediateSize()), DataType.FLOAT32)
-                    .toType(dtype, false);
+            int ffn = config.intermediateSize();
             long bytes = 0;
             for (int i = 0; i < config.numHiddenLayers(); i++) {
                 String p = "model.layers." + i + ".";
-                bytes += add(fused(checkpoint, dtype, p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight",
-                        p + "self_attn.v_proj.weight"), xHidden);
-                bytes += add(checkpoint.load(p + "self_attn.o_proj.weight", manager, dtype), xAttention);
-                bytes += add(fused(checkpoint, dtype, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"), xHidden);
-                bytes += add(checkpoint.load(p + "mlp.down_proj.weight", manager, dtype), xFfn);
+                bytes += add(checkpoint, dtype, hidden, p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight",
+                        p + "self_attn.v_proj.weight");
+                bytes += add(checkpoint, dtype, attention, p + "self_attn.o_proj.weight");
+                bytes += add(checkpoint, dtype, hidden, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
+                bytes += add(checkpoint, dtype, ffn, p + "mlp.down_proj.weight");
             }
-            String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-            bytes += add(checkpoint.load(head, manager, dtype), xHidden);
+            bytes += add(checkpoint, dtype, hidden, config.tieWordEmbeddings() ? "model.embed_tokens.weight"
+                    : "lm_head.weight");
             weightBytes = bytes;
         } catch (RuntimeException e) {
             manager.close();
@@ -82,25 +83,44 @@ public final class MatmulFloor implements AutoCloseable {
         }
     }
 
-    private long add(NDArray weight, NDArray input) {
-        weights.add(weight);
-        inputs.add(input);
-        return weight.size() * weight.getDataType().getNumOfBytes();
-    }
-
-    private NDArray fused(SafetensorsCheckpoint checkpoint, DataType dtype, String... names) {
+    /**
+     * Adds one matrix (its named parts stacked along the rows) and a random activation row {@code [1, in]}.
+     *
+     * @return the bytes of the matrix
+     */
+    private long add(SafetensorsCheckpoint checkpoint, DataType dtype, int in, String... names) {
+        if (dtype == DataType.INT8) {
+            List<Int8Matrix> parts = new ArrayList<>();
+            for (String name : names) {
+                long[] shape = checkpoint.info(name).shape();
+                parts.add(Int8Matrix.quantize(checkpoint.readFloats(name), (int) shape[0], (int) shape[1]));
+            }
+            Int8Matrix m = Int8Matrix.stack(parts);
+            quantized.add(m);
+            float[] x = new float[in];
+            java.util.SplittableRandom random = new java.util.SplittableRandom(quantized.size());
+            for (int i = 0; i < in; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            rows.add(x);
+            return m.bytes();
+        }
         NDList parts = new NDList();
         for (String name : names) {
             parts.add(checkpoint.load(name, manager, dtype));
         }
-        NDArray fused = NDArrays.concat(parts, 0);
-        parts.close();
-        return fused;
+        NDArray weight = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        if (parts.size() > 1) {
+            parts.close();
+        }
+        weights.add(weight);
+        inputs.add(manager.randomNormal(0, 1, new Shape(1, in), DataType.FLOAT32).toType(dtype, false));
+        return weight.size() * weight.getDataType().getNumOfBytes();
     }
 
     /** @return the number of matrix products in one step (4 per layer and the output projection) */
     public int products() {
-        return weights.size();
+        return weights.size() + quantized.size();
     }
 
     /** @return the bytes of weights one step reads */
@@ -118,6 +138,12 @@ public final class MatmulFloor implements AutoCloseable {
     public long step(Product product) {
         int threads = JniUtils.getNumThreads();
         long start = System.nanoTime();
+        for (int i = 0; i < quantized.size(); i++) {
+            quantized.get(i).multiply(rows.get(i), 1, threads);
+        }
+        if (weights.isEmpty()) {
+            return System.nanoTime() - start;
+        }
         NDArray last = null;
         for (int i = 0; i < weights.size(); i++) {
             NDArray y = multiply(inputs.get(i), weights.get(i), product, threads);

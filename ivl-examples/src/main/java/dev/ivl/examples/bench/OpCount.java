@@ -4,6 +4,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -93,7 +94,7 @@ public final class OpCount {
         });
         int total = perLayer.values().stream().mapToInt(Integer::intValue).sum();
         int outside = one.values().stream().mapToInt(Integer::intValue).sum() - total;
-        String dtype = options.effectiveDtype().name().toLowerCase(Locale.ROOT);
+        String dtype = options.weightDtype(tiny.torchDtype()).name().toLowerCase(Locale.ROOT);
         return new Result(options.device(), dtype, JniUtils.getNumThreads(), total, perLayer, outside,
                 hostMicrosPerOp(options));
     }
@@ -108,8 +109,9 @@ public final class OpCount {
     private static double hostMicrosPerOp(LoadOptions options) {
         double[] runs = new double[5];
         try (NDManager manager = NDManager.newBaseManager(options.djlDevice(), "PyTorch")) {
-            NDArray a = manager.ones(new Shape(1, 64), options.effectiveDtype());
-            NDArray b = manager.ones(new Shape(1, 64), options.effectiveDtype());
+            DataType compute = options.computeDtype(options.weightDtype(null));
+            NDArray a = manager.ones(new Shape(1, 64), compute);
+            NDArray b = manager.ones(new Shape(1, 64), compute);
             for (int r = -1; r < runs.length; r++) { // one run to warm up
                 long start = System.nanoTime();
                 for (int i = 0; i < TIMED_OPS / 100; i++) {

@@ -1,12 +1,13 @@
 package dev.ivl.examples.facts;
 
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ivl.core.IvlException;
 import dev.ivl.djl.llama.LlamaModel;
-import dev.ivl.examples.experiment.DemoExport;
 import dev.ivl.examples.experiment.Experiment;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
  */
 public final class FactsDemoExport {
     private static final int PROMPTS = 6;
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().create();
     private static final Pattern CHOSEN = Pattern.compile("L\\+v\\(([0-9.]+)\\)(?:@([0-9.]+))?");
 
     private FactsDemoExport() {}
@@ -44,12 +46,11 @@ public final class FactsDemoExport {
         Path value = run.resolve("models").resolve("value-l" + lambda + "-s" + config.seeds().get(0));
         Path base = run.resolve("models").resolve("L");
         saveF16(base, to.resolve("base"));
-        Experiment.write(to.resolve("base").resolve("ivl.json"), DemoExport.portableIvlJson(base));
+        Experiment.write(to.resolve("base").resolve("ivl.json"), PRETTY.toJson(portableIvlJson(base)) + "\n");
         saveF16(value, to.resolve("value"));
-        JsonObject ivl = JsonParser.parseString(DemoExport.portableIvlJson(value)).getAsJsonObject();
+        JsonObject ivl = portableIvlJson(value);
         ivl.addProperty("alpha", Float.parseFloat(alpha));
-        Experiment.write(to.resolve("value").resolve("ivl.json"),
-                new GsonBuilder().setPrettyPrinting().create().toJson(ivl) + "\n");
+        Experiment.write(to.resolve("value").resolve("ivl.json"), PRETTY.toJson(ivl) + "\n");
         FactWorld world = FactsExperiment.world(config);
         StringBuilder prompts = new StringBuilder();
         List<FactWorld.Question> questions = FactWorld.questions(world.test());
@@ -79,6 +80,30 @@ public final class FactsDemoExport {
                 """, config.scale(), config.large(), m.group(1), config.seeds().get(0), alpha,
                 Math.min(PROMPTS, questions.size())));
         return "L + value (λ=" + m.group(1) + ", α=" + alpha + ")";
+    }
+
+    /**
+     * @param modelDir a model folder written by the trainer
+     * @return its ivl.json with folder names instead of this machine's absolute paths
+     */
+    private static JsonObject portableIvlJson(Path modelDir) {
+        Path file = modelDir.resolve("ivl.json");
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            JsonArray bases = new JsonArray();
+            json.getAsJsonArray("bases").forEach(b -> bases.add(fileName(b.getAsString())));
+            json.add("bases", bases);
+            json.addProperty("valueInit", fileName(json.get("valueInit").getAsString()));
+            JsonObject data = json.getAsJsonObject("data");
+            data.addProperty("file", fileName(data.get("file").getAsString()));
+            return json;
+        } catch (IOException | RuntimeException e) {
+            throw new IvlException(file + ": cannot read the trainer's ivl.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static String fileName(String path) {
+        return Path.of(path).getFileName().toString();
     }
 
     private static void saveF16(Path from, Path to) {

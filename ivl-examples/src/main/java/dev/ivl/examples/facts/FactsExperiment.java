@@ -63,7 +63,7 @@ public final class FactsExperiment {
     private static final List<String> OTHER_SPECIALS = List.of("<pad>", "<mask>", "<sep>", "<cls>", "<extra>");
 
     /** The weights α > 1 tried for the first λ's value model on L (α = 1 is every other row). */
-    private static final List<Float> ALPHAS = List.of(1.5f, 2f, 3f, 4f);
+    private static final List<Float> ALPHAS = List.of(1.5f, 2f, 3f, 4f, 6f, 8f);
 
     private final FactsConfig config;
     private int otherVocabulary;

@@ -1,0 +1,119 @@
+package dev.ivl.djl.quant;
+
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+
+/**
+ * Daemon threads that each run one part of a parallel loop and, between loops, spin for a short while before they
+ * sleep. A decode step runs about a hundred products a few hundred microseconds apart; waking a sleeping thread for
+ * each costs tens of microseconds, a spinning one answers at once. The caller runs part 0 itself.
+ */
+final class SpinPool {
+    /** How long a worker spins for the next part before it parks. */
+    private static final long SPIN_NANOS = 300_000;
+
+    private final Worker[] workers;
+
+    /** @param size the worker threads (the caller is not counted) */
+    SpinPool(int size) {
+        workers = new Worker[size];
+        for (int i = 0; i < size; i++) {
+            workers[i] = new Worker(i);
+            workers[i].start();
+        }
+    }
+
+    /** @return the parts one loop can run at once: the workers and the caller */
+    int parallelism() {
+        return workers.length + 1;
+    }
+
+    /**
+     * Runs {@code body(i)} for every {@code i} in {@code [0, parts)}, part 0 on the calling thread; returns when
+     * every part is done. Not reentrant: one loop at a time (callers synchronize).
+     *
+     * @param parts at most {@link #parallelism()}
+     * @param body the loop body
+     * @throws RuntimeException the first failure of a part, after every part has ended
+     */
+    void run(int parts, IntConsumer body) {
+        for (int i = 1; i < parts; i++) {
+            workers[i - 1].post(body, i);
+        }
+        Throwable failure = null;
+        try {
+            body.accept(0);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (int i = 1; i < parts; i++) {
+            Throwable t = workers[i - 1].await();
+            failure = failure == null ? t : failure;
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private volatile IntConsumer job; // set by the caller, cleared by the worker when done
+        private volatile int part;
+        private volatile Throwable failure;
+
+        Worker(int index) {
+            super("ivl-int8-" + index);
+            setDaemon(true);
+        }
+
+        void post(IntConsumer body, int index) {
+            failure = null;
+            part = index;
+            job = body; // volatile write after part: the worker that reads job sees part
+            LockSupport.unpark(this);
+        }
+
+        Throwable await() {
+            long start = System.nanoTime();
+            while (job != null) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                IntConsumer body = next();
+                try {
+                    body.accept(part);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                job = null; // volatile write: the caller that sees null sees the part's results
+            }
+        }
+
+        private IntConsumer next() {
+            long start = System.nanoTime();
+            IntConsumer body;
+            while ((body = job) == null) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            return body;
+        }
+    }
+}
