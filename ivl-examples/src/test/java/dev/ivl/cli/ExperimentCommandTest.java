@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.tokenizer.HfTokenizer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
