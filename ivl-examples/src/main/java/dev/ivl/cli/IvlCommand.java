@@ -19,7 +19,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Transferable post-training by inverse value learning: decode with z_base + alpha * z_delta.",
         subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, LogitsCommand.class,
             ConformanceCommand.class, TrainCommand.class, BenchCommand.class, AlignVocabCommand.class,
-            ExperimentCommand.class, DoctorCommand.class,
+            ExperimentCommand.class, DoctorCommand.class, ServeCommand.class,
             CommandLine.HelpCommand.class})
 public final class IvlCommand {
     /** Exit code for invalid input, files or parameters. */
