@@ -62,11 +62,11 @@ final class ChatCommand implements Callable<Integer> {
             }
             GenerationConfig config = sampling.builder(loaded.generationConfig()).build();
             List<ChatMessage> history = new ArrayList<>();
-            Chat chat = open(loaded, valueOptions.alpha);
+            Chat chat = open(loaded, valueOptions.alpha());
             try {
                 out.println("ivl chat: " + base + (loaded.plugged() == null ? ""
                         : " + value " + valueOptions.value + " (" + loaded.plugged().kind().name().toLowerCase(
-                                Locale.ROOT) + "), alpha " + valueOptions.alpha) + ". /reset, /alpha A, /exit");
+                                Locale.ROOT) + "), alpha " + valueOptions.alpha()) + ". /reset, /alpha A, /exit");
                 while (true) {
                     out.print("> ");
                     out.flush();

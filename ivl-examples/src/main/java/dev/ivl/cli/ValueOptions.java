@@ -2,6 +2,7 @@ package dev.ivl.cli;
 
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.vocab.SamplingVocabulary;
+import dev.ivl.djl.llama.IvlManifest;
 import dev.ivl.djl.plug.PlugOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -12,9 +13,9 @@ final class ValueOptions {
             + " was trained (residual or cascade)")
     Path value;
 
-    @Option(names = "--alpha", defaultValue = "1.0", description = "weight of the value model; 0 = the base alone"
-            + " (default: ${DEFAULT-VALUE})")
-    float alpha;
+    @Option(names = "--alpha", description = "weight of the value model; 0 = the base alone (default: the alpha the "
+            + "value model's ivl.json records, else 1)")
+    Float alpha;
 
     @Option(names = "--vocab-policy", defaultValue = "exact", description = "exact, or value-prefix when the value"
             + " vocabulary is a prefix of the base's (default: ${DEFAULT-VALUE})")
@@ -33,13 +34,21 @@ final class ValueOptions {
             + " default: ids would mean other tokens)")
     boolean trustTokenIds;
 
+    /** @return {@code --alpha}, else the α the value folder's ivl.json records (a demo's, chosen on validation), else 1 */
+    float alpha() {
+        if (alpha != null) {
+            return alpha;
+        }
+        return value == null ? 1f : IvlManifest.read(value).map(IvlManifest::alpha).orElse(1f);
+    }
+
     /**
      * @param steps the stepping and thread budget, once configured
      * @param models how to load the models
      * @return the options that plug the value model in
      */
     PlugOptions toPlugOptions(StepOptions steps, ModelOptions models) {
-        return PlugOptions.builder().alpha(alpha).stepping(steps.stepping()).threads(steps.budget())
+        return PlugOptions.builder().alpha(alpha()).stepping(steps.stepping()).threads(steps.budget())
                 .vocabularyPolicy(Cli.enumOption("--vocab-policy", vocabPolicy, VocabularyPolicy.class))
                 .vocabularyMap(vocabMap)
                 .samplingVocabulary(Cli.enumOption("--sample-in", sampleIn, SamplingVocabulary.class))

@@ -79,9 +79,9 @@ class ServeCommandTest {
 
     @Test
     void chatAnswersWholeAndStreamedAreTheTextIvlGenerateGives() {
+        // no --alpha: generate takes the α of the value folder's ivl.json (4), as the server was given
         String expected = generate("generate", "--base", demo.resolve("base").toString(), "--value",
-                demo.resolve("value").toString(), "--alpha", "4", "--chat", "--prompt", QUESTION,
-                "--max-new-tokens", "16");
+                demo.resolve("value").toString(), "--chat", "--prompt", QUESTION, "--max-new-tokens", "16");
         assertTrue(expected.startsWith("Answer:"), expected);
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("ivl").addUserMessage(QUESTION)
                 .maxCompletionTokens(16).build();

@@ -3,11 +3,13 @@ package dev.ivl.djl.llama;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.types.DataType;
 import dev.ivl.djl.testutil.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Long decoding does not leak native memory: every step's temporaries are freed when the step ends. The steps run
@@ -22,9 +24,11 @@ import org.junit.jupiter.api.Test;
 class LlamaMemoryTest {
     static final int ROUND = 500;
 
-    @Test
-    void twoThousandDecodeStepsDoNotGrowMemory() throws IOException {
-        LoadOptions options = LoadOptions.builder().maxSequenceLength(ROUND + 3).build();
+    @ParameterizedTest
+    @ValueSource(strings = {"float32", "int8"}) // int8: products in Java, through per-thread buffers and views
+    void twoThousandDecodeStepsDoNotGrowMemory(String dtype) throws IOException {
+        LoadOptions options = LoadOptions.builder().maxSequenceLength(ROUND + 3)
+                .dtype(dtype.equals("int8") ? DataType.INT8 : DataType.FLOAT32).build();
         try (LlamaModel model = LlamaModel.load(Fixtures.path("hf-llama/gqa-tied"), options);
                 LlamaSession session = model.newSession()) {
             session.append(1, 2, 3);
@@ -39,8 +43,8 @@ class LlamaMemoryTest {
             long rssAfter = Math.min(roundThenRss(session), roundThenRss(session)); // and 2000 more
             long first = rssMiddle - rssBefore;
             long second = rssAfter - rssMiddle;
-            System.out.printf("memory: RSS growth over two intervals of %d decode steps after warm-up = %d KB, %d KB%n",
-                    4 * ROUND, first, second);
+            System.out.printf("memory (%s): RSS growth over two intervals of %d decode steps after warm-up = %d KB, %d"
+                    + " KB%n", dtype, 4 * ROUND, first, second);
             assertEquals(arraysBefore, model.manager().getManagedArrays().size(), "no tensor outlives its step");
             assertTrue(Math.min(first, second) < 4 * 1024, "RSS grew by " + first + " KB, then by " + second + " KB");
         }
