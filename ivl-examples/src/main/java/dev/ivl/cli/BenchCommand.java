@@ -5,6 +5,11 @@ import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.LlamaCombinedModel;
+import dev.ivl.examples.bench.ConcurrencyBench;
 import dev.ivl.examples.bench.DecodeBench;
 import dev.ivl.examples.bench.MatmulFloor;
 import dev.ivl.examples.bench.PrecisionQuality;
@@ -91,6 +96,11 @@ final class BenchCommand implements Callable<Integer> {
             + "decode step on --device/--dtype (PyTorch's profiler, two small random models)")
     boolean ops;
 
+    @Option(names = "--concurrency", paramLabel = "N", description = "instead of the decode figures, run N requests "
+            + "at once through continuous batching against one alone (--new-tokens each, greedy), with --value as a "
+            + "residual pair stepped in one batched pass per model")
+    Integer concurrency;
+
     @Option(names = "--quality", paramLabel = "FILE", description = "instead of timing, score --model with f32, f16 "
             + "and int8 weights on the texts of FILE (.txt, or .jsonl with a \"text\" field; at most 200): mean NLL "
             + "per token, and greedy continuations compared with f32's")
@@ -125,6 +135,12 @@ final class BenchCommand implements Callable<Integer> {
         String[] resolved = resolve(weights.model, weights.random);
         Path dir = Path.of(resolved[0]);
         String source = resolved[1];
+        if (concurrency != null) {
+            if (concurrency < 1) {
+                throw new IllegalParameterException("--concurrency", concurrency, "must be >= 1");
+            }
+            return concurrent(dir, value == null ? null : Path.of(resolve(value.model, value.random)[0]));
+        }
         if (value != null) {
             return pair(dir, resolve(value.model, value.random), settings, budget);
         }
@@ -161,6 +177,20 @@ final class BenchCommand implements Callable<Integer> {
                     + " (" + dir + ")";
             return new String[] {dir.toString(), source};
         }
+    }
+
+    private int concurrent(Path baseDir, Path valueDir) {
+        System.err.println("ivl bench: loading " + baseDir + (valueDir == null ? "" : " and " + valueDir) + " ...");
+        try (LlamaModel base = LlamaModel.load(baseDir, modelOptions.toLoadOptions());
+                LlamaModel valueModel = valueDir == null ? null : LlamaModel.load(valueDir,
+                        modelOptions.toLoadOptions())) {
+            LanguageModel model = valueModel == null ? base : LlamaCombinedModel.of(new ResidualCombiner()
+                    .combine(base, valueModel).withStepping(Stepping.SEQUENTIAL));
+            System.err.printf(Locale.ROOT, "ivl bench: %d + 1 warm-up repetitions of 1 and %d requests, prompt %d,"
+                    + " %d new tokens each ...%n", repetitions, concurrency, promptTokens, newTokens);
+            System.out.print(ConcurrencyBench.run(model, concurrency, promptTokens, newTokens, repetitions).toText());
+        }
+        return 0;
     }
 
     private int pair(Path baseDir, String[] valueResolved, DecodeBench.Settings settings, int budget) {

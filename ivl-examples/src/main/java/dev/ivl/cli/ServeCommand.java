@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         description = "An OpenAI-compatible HTTP server: POST /v1/chat/completions and /v1/completions (streamed as "
                 + "server-sent events with \"stream\": true), GET /v1/models and /health. Requests take model, "
                 + "messages or prompt, max_tokens, temperature, top_p, stop, seed, stream, and ivl_alpha (the value "
-                + "model's weight for that request). One generation at a time, in order; 429 when the queue is full.")
+                + "model's weight for that request). Requests generate together by continuous batching; 429 when the "
+                + "batch and the queue are full.")
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"--model", "--base"}, required = true, description = "base model: a Hugging Face checkpoint folder")
     Path base;
@@ -37,7 +38,11 @@ final class ServeCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     String name;
 
-    @Option(names = "--queue", defaultValue = "16", description = "requests that may wait while one generates "
+    @Option(names = "--batch", defaultValue = "8", description = "sequences that generate together, one forward "
+            + "pass per model and step (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--queue", defaultValue = "16", description = "requests that may wait for a place in the batch "
             + "(default: ${DEFAULT-VALUE})")
     int queue;
 
@@ -64,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
                     loaded.plugged() == null ? null : loaded.plugged()::withAlpha, tokenizer,
                     loaded.chatTemplate(tokenizer, chatTemplate), loaded.generationConfig());
             CountDownLatch stopped = new CountDownLatch(1);
-            try (OpenAiServer server = new OpenAiServer(served, new InetSocketAddress(host, port), queue)) {
+            try (OpenAiServer server = new OpenAiServer(served, new InetSocketAddress(host, port), batch, queue)) {
                 // Ctrl-C: stop accepting, cancel what runs, then let the JVM end
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     server.close();

@@ -30,6 +30,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -59,7 +60,7 @@ class ServeCommandTest {
         pair = PluggedModel.load(demo.resolve("base"), demo.resolve("value"), PlugOptions.builder().alpha(4f).build());
         ServedModel served = new ServedModel("ivl", pair, pair::withAlpha, (HfTokenizer) pair.tokenizer().orElseThrow(),
                 pair.chatTemplate("zephyr"), pair.generationConfig());
-        server = new OpenAiServer(served, new InetSocketAddress("127.0.0.1", 0), 4);
+        server = new OpenAiServer(served, new InetSocketAddress("127.0.0.1", 0), 4, 4);
         base = "http://127.0.0.1:" + server.port();
         client = OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey("unused").maxRetries(0).build();
     }
@@ -95,6 +96,33 @@ class ServeCommandTest {
                     .ifPresent(streamed::append)));
         }
         assertEquals(expected, streamed.toString());
+    }
+
+    @Test
+    void concurrentRequestsShareTheBatchAndEachGetsItsOwnAnswer() throws Exception {
+        String[] questions = {"Where does Brudem Fesul live?", "What does Brudem Fesul do for a living?",
+            "Where does Gokaik Bimous live?", "What does Gokaik Bimous do for a living?",
+            "Where does Stuvor Paihis live?", "What does Stuvor Paihis do for a living?"};
+        String[] expected = new String[questions.length];
+        for (int i = 0; i < questions.length; i++) {
+            expected[i] = generate("generate", "--base", demo.resolve("base").toString(), "--value",
+                    demo.resolve("value").toString(), "--chat", "--prompt", questions[i], "--max-new-tokens", "16");
+        }
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(
+                questions.length);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (String q : questions) {
+                answers.add(clients.submit(() -> client.chat().completions().create(ChatCompletionCreateParams
+                        .builder().model("ivl").addUserMessage(q).maxCompletionTokens(16).build()).choices().get(0)
+                        .message().content().orElseThrow()));
+            }
+            for (int i = 0; i < questions.length; i++) {
+                assertEquals(expected[i], answers.get(i).get(60, TimeUnit.SECONDS), questions[i]);
+            }
+        } finally {
+            clients.shutdown();
+        }
     }
 
     @Test
@@ -151,7 +179,7 @@ class ServeCommandTest {
     void aFullQueueGets429AndAClientThatLeavesMidStreamFreesTheWorker() throws Exception {
         try (OpenAiServer busy = new OpenAiServer(new ServedModel("ivl", pair, pair::withAlpha,
                 (HfTokenizer) pair.tokenizer().orElseThrow(), pair.chatTemplate("zephyr"), pair.generationConfig()),
-                new InetSocketAddress("127.0.0.1", 0), 0)) { // no queue: one request at a time
+                new InetSocketAddress("127.0.0.1", 0), 1, 0)) { // a batch of one, no queue: one request at a time
             String url = "http://127.0.0.1:" + busy.port() + "/v1/completions";
             // the base continues text without end: 100 tokens take a while, and the value model never says EOS
             // in the middle of a pre-training sentence

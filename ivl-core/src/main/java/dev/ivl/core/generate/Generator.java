@@ -4,24 +4,15 @@ import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
-import dev.ivl.core.sample.LogitsProcessor;
-import dev.ivl.core.sample.Sampler;
-import dev.ivl.core.sample.TokenHistory;
-import dev.ivl.core.text.IncrementalDecoder;
 import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.core.text.Vocabularies;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
-import java.util.random.RandomGenerator;
 
 /**
  * The decoding loop: prefill a session with the prompt, then repeatedly take the next-token logits, run the
@@ -161,89 +152,29 @@ public final class Generator {
 
     private GenerationResult decode(int[] prompt, Function<int[], float[]> prefill, IntFunction<float[]> step,
             IntSupplier position, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
-        int vocabSize = model.vocabSize();
-        BitSet stopTokens = stopTokens(config);
-        List<LogitsProcessor> processors = config.logitsProcessors();
-        Sampler sampler = config.effectiveSampler();
-        long seed = config.seed().orElseGet(() -> new SplittableRandom().nextLong());
-        RandomGenerator random = new SplittableRandom(seed);
-        TokenHistory history = new TokenHistory(prompt);
-        IncrementalDecoder decoder = tokenizer == null ? null : tokenizer.newDecoder();
-        StopStringMatcher stops = new StopStringMatcher(config.stopStrings());
-        StringBuilder text = tokenizer == null ? null : new StringBuilder();
-
-        List<TokenLogprob> logprobs = new ArrayList<>();
-        int[] tokens = new int[Math.min(config.maxNewTokens(), 256)]; // grown as needed: the limit may be huge
-        double[] tokenMillis = new double[tokens.length];
-        int count = 0;
-        FinishReason finish;
-        double prefillMillis;
+        Decoding decoding = newDecoding(prompt, config, listener, cancellation);
         long start = System.nanoTime();
         float[] logits = prefill.apply(prompt);
-        long last = System.nanoTime();
-        prefillMillis = (last - start) / 1e6;
-        while (true) {
-            if (cancellation.isCancelled()) {
-                finish = FinishReason.CANCELLED;
-                break;
-            }
-            float[] modelLogits = config.logprobs() ? logits.clone() : null;
-            for (LogitsProcessor p : processors) {
-                p.process(logits, history);
-            }
-            int token = sampler.sample(logits, random);
-            if (token < 0 || token >= vocabSize) {
-                throw new InvalidInputException("sampler returned token " + token + ", outside [0, " + vocabSize
-                        + ")");
-            }
-            if (count == tokens.length) {
-                tokens = Arrays.copyOf(tokens, (int) Math.min(config.maxNewTokens(), 2L * count));
-                tokenMillis = Arrays.copyOf(tokenMillis, tokens.length);
-            }
-            tokens[count] = token;
-            long now = System.nanoTime();
-            tokenMillis[count++] = (now - last) / 1e6;
-            if (modelLogits != null) {
-                logprobs.add(TokenLogprob.of(modelLogits, token, config.topLogprobs()));
-            }
-            history.add(token);
-            listener.onToken(token);
-            if (stopTokens.get(token)) {
-                finish = FinishReason.STOP_TOKEN;
-                break;
-            }
-            if (decoder != null) {
-                emit(stops.accept(decoder.push(token)), text, listener);
-                if (stops.matched()) {
-                    finish = FinishReason.STOP_STRING;
-                    break;
-                }
-            }
-            if (count == config.maxNewTokens()) {
-                finish = FinishReason.LENGTH;
-                break;
-            }
-            if (position.getAsInt() >= model.maxSequenceLength()) {
-                finish = FinishReason.CONTEXT_FULL;
-                break;
-            }
-            last = now;
+        decoding.prefilled(start);
+        for (int token = decoding.next(logits, position.getAsInt()); token >= 0;
+                token = decoding.next(logits, position.getAsInt())) {
             logits = step.apply(token);
         }
-        if (decoder != null && !stops.matched()) {
-            emit(stops.accept(decoder.flush()), text, listener);
-            if (!stops.matched()) {
-                emit(stops.finish(), text, listener);
-            } else {
-                finish = FinishReason.STOP_STRING;
-            }
-        }
-        return new GenerationResult(Arrays.copyOf(tokens, count), text == null ? null : text.toString(), finish,
-                new Usage(prompt.length, count), new Timings(prefillMillis, Arrays.copyOf(tokenMillis, count)), seed,
-                logprobs);
+        return decoding.result();
     }
 
-    private void checkRequest(int[] prompt, GenerationConfig config) {
+    /** @return the decoding state of one request ({@link #checkRequest} first) */
+    Decoding newDecoding(int[] prompt, GenerationConfig config, TokenListener listener,
+            CancellationToken cancellation) {
+        return new Decoding(model.vocabSize(), model.maxSequenceLength(), tokenizer, stopTokens(config), prompt,
+                config, listener, cancellation);
+    }
+
+    /**
+     * @throws InvalidInputException for an empty or too long prompt or an id out of range
+     * @throws IllegalParameterException for stop strings without a tokenizer
+     */
+    void checkRequest(int[] prompt, GenerationConfig config) {
         if (!config.stopStrings().isEmpty() && tokenizer == null) {
             throw new IllegalParameterException("stopStrings", config.stopStrings(), "need a tokenizer");
         }
@@ -271,12 +202,5 @@ public final class Generator {
             }
         }
         return stop;
-    }
-
-    private static void emit(String piece, StringBuilder text, TokenListener listener) {
-        if (!piece.isEmpty()) {
-            text.append(piece);
-            listener.onText(piece);
-        }
     }
 }

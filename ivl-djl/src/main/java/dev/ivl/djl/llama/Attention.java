@@ -1,6 +1,7 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 
@@ -54,6 +55,31 @@ record Attention(Matrix qkv, Matrix out, int heads, int kvHeads, int headDim) {
     }
 
     /**
+     * One new token for each of several sequences, each at its own position with its own cache: the projections
+     * run over all rows at once (the weights read once), the attention per sequence.
+     *
+     * @param x normalised activations {@code [B, hidden]}, row i the new token of sequence i
+     * @param positions each sequence's position of its new token
+     * @param caches each sequence's cache, which receives its key and value
+     * @param layer this layer's index in the caches
+     * @param rotation the rotation of the rows' positions, from {@link RotaryEmbedding#rotationAt}
+     * @param residual the block's input {@code [B, hidden]}
+     * @return the residual plus the block's output {@code [B, hidden]}
+     */
+    NDArray forwardEach(NDArray x, int[] positions, KvCache[] caches, int layer, RotaryEmbedding.Rotation rotation,
+            NDArray residual) {
+        NDList qkv = project(x, rotation); //                                      q [B, H, d], k and v [B, KV, d]
+        NDList merged = new NDList(positions.length);
+        for (int i = 0; i < positions.length; i++) {
+            caches[i].write(layer, Ops.rows(qkv.get(1), i, i + 1), Ops.rows(qkv.get(2), i, i + 1), positions[i]);
+            int length = positions[i] + 1;
+            merged.add(attention(Ops.rows(qkv.get(0), i, i + 1), 1, caches[i].keys(layer, length),
+                    caches[i].values(layer, length), null));
+        }
+        return out.times(NDArrays.concat(merged, 0), residual); //                residual + o_proj(.)
+    }
+
+    /**
      * q, k, v for each token, q and k rotated and scaled by {@code d^(-1/4)} each: q {@code [T, H, d]} (for one
      * token {@code [G, KV, d]}, the same H·d values), k and v {@code [T, KV, d]}.
      */
@@ -85,6 +111,15 @@ record Attention(Matrix qkv, Matrix out, int heads, int kvHeads, int headDim) {
      * @param residual added to the output projection
      */
     private NDArray attend(NDArray query, int t, NDArray keys, NDArray values, NDArray mask, NDArray residual) {
+        return out.times(attention(query, t, keys, values, mask), residual); //            residual + o_proj(.)
+    }
+
+    /**
+     * Scaled dot-product attention of the queries over keys and values, the heads merged.
+     *
+     * @return {@code [T, H·d]}
+     */
+    private NDArray attention(NDArray query, int t, NDArray keys, NDArray values, NDArray mask) {
         long length = keys.getShape().get(2);
         int group = heads / kvHeads;
         // query heads h = kv·group + g, regrouped as [KV, group·T, d] (one token: a view of [1, H, d])
@@ -99,10 +134,9 @@ record Attention(Matrix qkv, Matrix out, int heads, int kvHeads, int headDim) {
         }
         NDArray probs = softmax(scores); //                                                 softmax(., dtype=float32)
         NDArray attended = probs.matMul(values); //                                         attn_weights @ v
-        NDArray merged = t == 1
+        return t == 1
                 ? attended.reshape(1, (long) heads * headDim)
                 : attended.reshape(kvHeads, group, t, headDim).transpose(2, 0, 1, 3).reshape(t, (long) heads * headDim);
-        return out.times(merged, residual); //                                             residual + o_proj(.)
     }
 
     /**

@@ -18,6 +18,12 @@ record DecoderLayer(RmsNorm inputNorm, Attention attention, RmsNorm postAttentio
         return mlp.forward(postAttentionNorm.forward(h), h); //                                    h + mlp
     }
 
+    /** The same block for one new token of each of several sequences, each with its own position and cache. */
+    NDArray forwardEach(NDArray h, int[] positions, KvCache[] caches, int layer, RotaryEmbedding.Rotation rotation) {
+        h = attention.forwardEach(inputNorm.forward(h), positions, caches, layer, rotation, h);
+        return mlp.forward(postAttentionNorm.forward(h), h);
+    }
+
     /** The same block over a packed training row: no cache, per-token positions, a block-diagonal causal mask. */
     NDArray forwardPacked(NDArray h, RotaryEmbedding.Rotation rotation, NDArray mask) {
         h = attention.forwardPacked(inputNorm.forward(h), rotation, mask, h);

@@ -12,6 +12,7 @@ import dev.ivl.core.combine.LogitsCombiner;
 import dev.ivl.core.combine.ProxyTuningCombiner;
 import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.model.BatchStepping;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import dev.ivl.core.text.TextTokenizer;
@@ -38,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>On a GPU, concurrent stepping runs one host thread per model and no helpers: the threads overlap their kernel
  * launches (the host side of a step), while the kernels themselves queue on the engine's one default CUDA stream.
  */
-public final class LlamaCombinedModel implements LanguageModel {
+public final class LlamaCombinedModel implements LanguageModel, BatchStepping {
     private final CombinedModel combined;
     private final List<LlamaModel> parts;
     private final int threads;
@@ -149,6 +150,39 @@ public final class LlamaCombinedModel implements LanguageModel {
         }
     }
 
+    /**
+     * One token for each of several sequences: each model steps all of its sessions in one batched pass
+     * ({@link LlamaModel#appendEach}), one model after the other, and each row is combined with the α of the
+     * combination its session came from. The sessions may come from several combinations of the same models (the
+     * {@code withAlpha} views of one pair), so that requests with different α share a batch.
+     *
+     * @throws InvalidInputException if a session is not a combined session of these same models
+     */
+    @Override
+    public float[][] appendEach(List<? extends Session> sessions, int[] tokens) {
+        List<CombinedSession> own = new ArrayList<>(sessions.size());
+        for (Session s : sessions) {
+            if (!(s instanceof CombinedSession c) || !c.parts().equals(parts)) {
+                throw new InvalidInputException("appendEach steps combined sessions of these same models only");
+            }
+            own.add(c);
+        }
+        float[][][] z = new float[parts.size()][][];
+        for (int p = 0; p < parts.size(); p++) {
+            int part = p;
+            z[p] = parts.get(p).appendEach(own.stream().map(c -> c.sessions.get(part)).toList(), tokens);
+        }
+        float[][] rows = new float[own.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            float[][] row = new float[parts.size()][];
+            for (int p = 0; p < row.length; p++) {
+                row[p] = z[p][i];
+            }
+            rows[i] = own.get(i).combineRow(row);
+        }
+        return rows;
+    }
+
     /** {@code z_base + α·z_delta} or {@code z_base + α·(z_expert − z_anti)}, in the host combiners' order of operations. */
     private NDArray combine(NDArray[] z) {
         LogitsCombiner c = combined.combiner();
@@ -224,6 +258,18 @@ public final class LlamaCombinedModel implements LanguageModel {
                 pending.add(pool.submit(() -> share.help(() -> running.get() == 0)));
             }
             ConcurrentSteps.awaitAll(pending); // every thread, even after a failure
+        }
+
+        /** @return the models this session steps (its combination's) */
+        List<LlamaModel> parts() {
+            return parts;
+        }
+
+        /** @return the logits of one step combined on the host by this session's combination */
+        float[] combineRow(float[][] z) {
+            float[] out = new float[combined.vocabSize()];
+            combined.combiner().combine(z, out);
+            return out;
         }
 
         @Override

@@ -9,13 +9,16 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.ModelFormatException;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.model.BaseModel;
+import dev.ivl.core.model.BatchStepping;
 import dev.ivl.core.model.Scheme;
+import dev.ivl.core.model.Session;
 import dev.ivl.core.model.ValueModel;
 import dev.ivl.djl.engine.EngineDetector;
 import dev.ivl.djl.tokenizer.ChatTemplate;
@@ -58,7 +61,7 @@ import java.util.Optional;
  * }
  * }</pre>
  */
-public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
+public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, AutoCloseable {
     /**
      * The file that marks a model folder still being written (by {@code ivl train}, which removes it just before
      * it moves the finished folder into place); {@link #load} refuses a folder that holds it.
@@ -516,6 +519,93 @@ public final class LlamaModel implements BaseModel, ValueModel, AutoCloseable {
             h = h.get(new NDIndex().addSliceDim(t - 1, t)); // only the last position's logits are needed
         }
         return lmHead.times(norm.forward(h), null); //         lm_head(norm(hidden_states))
+    }
+
+    /**
+     * One decode step for several sequences at once: {@code tokens[i]} is appended to {@code sessions.get(i)} in one
+     * forward pass of B rows, so that every weight is read once for all of them; each sequence attends over its own
+     * cache at its own position. The logits are those each session's {@link LlamaSession#append} would give, up to
+     * the summation order of a B-row product. Beyond a dynamic RoPE scaling's original context (whose rotation
+     * depends on each sequence's length) the sessions step one by one.
+     *
+     * @param sessions distinct open sessions of this model
+     * @param tokens one token for each
+     * @return the logits after each session's token, {@code [B][vocabSize]}
+     * @throws InvalidInputException if the lists disagree, a session is another model's or given twice, a token is
+     *     outside the vocabulary or a session's context is full
+     */
+    @Override
+    public float[][] appendEach(List<? extends Session> sessions, int[] tokens) {
+        requireOpen();
+        int b = sessions.size();
+        if (b == 0 || b != tokens.length) {
+            throw new InvalidInputException("appendEach needs one token per session, got " + b + " session(s) and "
+                    + tokens.length + " token(s)");
+        }
+        Set<LlamaSession> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        int[] positions = new int[b];
+        KvCache[] caches = new KvCache[b];
+        int end = 0;
+        List<LlamaSession> own = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            LlamaSession s = sessions.get(i) instanceof LlamaSession l && l.model() == this ? l : null;
+            if (s == null || !seen.add(s)) {
+                throw new InvalidInputException("session " + i + " is " + (s == null ? "another model's"
+                        : "given twice") + ": appendEach steps distinct sessions of one model");
+            }
+            own.add(s);
+            s.checkAppend(tokens[i]);
+            positions[i] = s.position();
+            caches[i] = s.cache();
+            end = Math.max(end, positions[i] + 1);
+        }
+        float[][] rows = new float[b][];
+        if (b == 1 || !rope.staticUpTo(end)) {
+            for (int i = 0; i < b; i++) {
+                rows[i] = own.get(i).append(tokens[i]);
+            }
+            return rows;
+        }
+        boolean gradMode = JniUtils.isGradMode();
+        if (gradMode) {
+            JniUtils.setGradMode(false); // inference records no graph, whatever the thread
+        }
+        try (NDScope scope = new NDScope()) {
+            long[] ids = new long[b];
+            long[] at = new long[b];
+            for (int i = 0; i < b; i++) {
+                caches[i].reserve(positions[i] + 1, positions[i]);
+                ids[i] = tokens[i];
+                at[i] = positions[i];
+            }
+            NDArray idArray = manager.create(ids, new Shape(b));
+            NDArray atArray = manager.create(at, new Shape(b));
+            int last = end - 1;
+            NDArray logits = dtype == DataType.INT8
+                    ? Matrix.Int8.engineAlone(() -> each(idArray, atArray, last, positions, caches))
+                    : each(idArray, atArray, last, positions, caches);
+            float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
+            int vocab = config.vocabSize();
+            for (int i = 0; i < b; i++) {
+                rows[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+                own.get(i).advance();
+            }
+            return rows;
+        } finally {
+            if (gradMode) {
+                JniUtils.setGradMode(true);
+            }
+        }
+    }
+
+    /** The layers over one new token of each sequence: {@code [B, vocabSize]} logits. */
+    private NDArray each(NDArray ids, NDArray at, int maxPosition, int[] positions, KvCache[] caches) {
+        NDArray h = inputs(ids, null); //                                            embed_tokens(input_ids)
+        RotaryEmbedding.Rotation rotation = rope.rotationAt(at, maxPosition); // each row's own position
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forwardEach(h, positions, caches, i, rotation);
+        }
+        return lmHead.times(norm.forward(h), null); //                               lm_head(norm(hidden_states))
     }
 
     /**

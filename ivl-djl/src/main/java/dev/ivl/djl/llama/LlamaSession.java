@@ -176,6 +176,24 @@ public final class LlamaSession implements Session {
         }
     }
 
+    /** The checks of {@link #append} for one token, for a batched step. */
+    void checkAppend(int token) {
+        check(new int[] {token});
+    }
+
+    KvCache cache() {
+        return cache;
+    }
+
+    LlamaModel model() {
+        return model;
+    }
+
+    /** Counts a token a batched step appended. */
+    void advance() {
+        position++;
+    }
+
     @Override
     public int position() {
         return position;

@@ -48,13 +48,15 @@ final class Ops {
         if (share != null) {
             return plus(share.linear(x, w), residual);
         }
-        if (x.getShape().get(0) == 1 && !x.getDevice().isGpu() && activations == DataType.FLOAT32) {
+        long b = x.getShape().get(0);
+        if (b <= ROW_BLOCK_ROWS && !x.getDevice().isGpu() && activations == DataType.FLOAT32) {
             int n = JniUtils.getNumThreads();
             if (n > 1 && out % n == 0) {
                 long in = w.getShape().get(1);
-                NDArray rows = x.reshape(1, 1, in).broadcast(n, 1, in); //       [n, 1, in], a view of x
+                NDArray rows = x.reshape(1, b, in).broadcast(n, b, in); //       [n, B, in], a view of x
                 NDArray blocks = w.reshape(n, out / n, in).transpose(0, 2, 1); // [n, in, out / n], a view of w
-                return plus(rows.matMul(blocks).reshape(1, out), residual); //   [n, 1, out / n] → [1, out]
+                NDArray product = rows.matMul(blocks); //                        [n, B, out / n]
+                return plus(b == 1 ? product.reshape(1, out) : product.transpose(1, 0, 2).reshape(b, out), residual);
             }
         }
         return x.getNDArrayInternal().linear(x, w, residual).singletonOrThrow();
@@ -65,6 +67,8 @@ final class Ops {
     }
 
     private static final long[] STEP = {1};
+    /** Rows up to which the row blocks beat one {@code linear} (a batched decode step's; measured at cpu-base). */
+    private static final long ROW_BLOCK_ROWS = 8;
 
     /**
      * {@code a[from:to]}, a view of rows along the first axis, in one engine call (an {@code NDIndex} takes

@@ -194,6 +194,15 @@ final class RotaryEmbedding implements AutoCloseable {
         return new Tables(cos.reshape(t, 1, headDim), sin.reshape(t, 1, headDim));
     }
 
+    /**
+     * @param end one past the last position a chunk reaches
+     * @return whether positions below {@code end} rotate by the static table ({@link #rotationAt} applies);
+     *     beyond a dynamic scaling's original context, each chunk's table depends on its length
+     */
+    boolean staticUpTo(int end) {
+        return end <= dynamicThreshold();
+    }
+
     private int dynamicThreshold() {
         if (scaling != null && scaling.type().equals("dynamic")) {
             return scaling.originalMaxPositionEmbeddings();

@@ -5,6 +5,7 @@ import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.GenerationConfig;
+import dev.ivl.core.model.BatchStepping;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Scheme;
 import dev.ivl.core.model.Session;
@@ -54,7 +55,7 @@ import java.util.Optional;
  *
  * Thread-safe as its parts are; {@link #close()} frees the models only when {@link #load} loaded them.
  */
-public final class PluggedModel implements LanguageModel, AutoCloseable {
+public final class PluggedModel implements LanguageModel, BatchStepping, AutoCloseable {
     /** The combination a {@link PluggedModel} decodes with. */
     public enum Kind {
         /** {@code z_base + α·z_delta} in one vocabulary. */
@@ -284,6 +285,26 @@ public final class PluggedModel implements LanguageModel, AutoCloseable {
     @Override
     public Session newSession() {
         return combined.newSession();
+    }
+
+    /**
+     * One token for each of several sessions of this pair (or of its {@link #withAlpha} views): in one batched pass
+     * per model for the residual scheme on the device, one session after the other otherwise.
+     */
+    @Override
+    public float[][] appendEach(List<? extends Session> sessions, int[] tokens) {
+        if (combined instanceof BatchStepping batched) {
+            return batched.appendEach(sessions, tokens);
+        }
+        if (sessions.size() != tokens.length) {
+            throw new InvalidInputException("appendEach needs one token per session, got " + sessions.size()
+                    + " session(s) and " + tokens.length + " token(s)");
+        }
+        float[][] rows = new float[tokens.length][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = sessions.get(i).append(tokens[i]);
+        }
+        return rows;
     }
 
     /** Frees both models if {@link #load} loaded them; otherwise does nothing. */

@@ -15,7 +15,7 @@ import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.FinishReason;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
-import dev.ivl.core.generate.Generator;
+import dev.ivl.core.generate.BatchGenerator;
 import dev.ivl.core.generate.TokenListener;
 import dev.ivl.core.model.LanguageModel;
 import java.io.IOException;
@@ -27,13 +27,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 
 /**
  * An OpenAI-compatible HTTP server over one {@link ServedModel}: {@code POST /v1/chat/completions} and
@@ -41,10 +41,11 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /health}. Built on the JDK's own {@code com.sun.net.httpserver} (no dependency for a server that
  * parses small JSON bodies and streams text; every limit is ours to set).
  *
- * <p>Generations run one at a time on one worker thread, in arrival order, from a queue of bounded length; a
- * request that finds it full gets 429. Bad requests get 400 with OpenAI's error object naming the parameter. A
- * client that goes away during a stream cancels its generation. {@link #close} stops accepting, cancels what is
- * running and waits for the worker.
+ * <p>Generations run together by continuous batching ({@link BatchGenerator}): up to {@code maxBatch} sequences step
+ * in one forward pass per model, requests joining and leaving between steps, each with its own parameters and α;
+ * up to {@code queue} more wait, and a request beyond that gets 429. Bad requests get 400 with OpenAI's error object
+ * naming the parameter. A client that goes away during a stream cancels its generation. {@link #close} stops
+ * accepting and cancels what runs or waits.
  */
 public final class OpenAiServer implements AutoCloseable {
     /** The largest request body read. */
@@ -54,7 +55,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServedModel served;
     private final HttpServer http;
     private final ExecutorService handlers;
-    private final ThreadPoolExecutor worker;
+    private final BatchGenerator batch;
+    private final Semaphore admitted; // the sequences that may run or wait: maxBatch + queue
     private final Set<CancellationToken> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
@@ -63,22 +65,23 @@ public final class OpenAiServer implements AutoCloseable {
      *
      * @param served the model
      * @param address where to listen; port 0 picks a free one ({@link #port()})
-     * @param queue how many requests may wait while one generates
+     * @param maxBatch how many sequences generate together
+     * @param queue how many more requests may wait for a place
      * @throws UncheckedIOException if the address cannot be bound
      */
-    public OpenAiServer(ServedModel served, InetSocketAddress address, int queue) {
+    public OpenAiServer(ServedModel served, InetSocketAddress address, int maxBatch, int queue) {
         if (queue < 0) {
             throw new IllegalParameterException("queue", queue, "must be >= 0");
         }
         this.served = served;
-        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                queue == 0 ? new java.util.concurrent.SynchronousQueue<>() : new ArrayBlockingQueue<>(queue),
-                r -> daemon(r, "ivl-serve-generate"));
-        this.handlers = Executors.newFixedThreadPool(4, r -> daemon(r, "ivl-serve-http"));
+        this.batch = new BatchGenerator(served.model(), maxBatch);
+        this.admitted = new Semaphore(maxBatch + queue);
+        // a request's thread waits for its generation: the threads are bounded by the admitted requests
+        this.handlers = Executors.newCachedThreadPool(r -> daemon(r, "ivl-serve-http"));
         try {
             http = HttpServer.create(address, 64);
         } catch (IOException e) {
-            worker.shutdown();
+            batch.close();
             handlers.shutdown();
             throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
@@ -184,11 +187,14 @@ public final class OpenAiServer implements AutoCloseable {
                 ? served.tokenizer().encode(served.template().render(request.messages(), true), false)
                 : served.tokenizer().encode(request.prompt());
         GenerationConfig config = config(request, prompt.length, model.maxSequenceLength());
+        if (closing || !admitted.tryAcquire()) {
+            throw new ApiError(429, "rate_limit_exceeded", null, "queue_full", closing
+                    ? "the server is shutting down" : "too many requests are running and waiting; try again later");
+        }
         try {
-            worker.execute(() -> generate(exchange, request, model, prompt, config));
-        } catch (RejectedExecutionException e) {
-            throw new ApiError(429, "rate_limit_exceeded", null, "queue_full", worker.isShutdown()
-                    ? "the server is shutting down" : "too many requests are waiting; try again later");
+            generate(exchange, request, model, prompt, config);
+        } finally {
+            admitted.release();
         }
     }
 
@@ -232,24 +238,39 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** On the worker: generates, answering as one JSON object or as a stream of events. */
+    /**
+     * On the request's thread: queues the generation in the batch and answers as one JSON object, or as a stream of
+     * events handed over from the batch's thread (a slow client never holds up the batch).
+     */
     private void generate(HttpExchange exchange, ApiRequest request, LanguageModel model, int[] prompt,
             GenerationConfig config) {
-        if (closing) {
-            sendError(exchange, new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down"));
-            return;
-        }
         CancellationToken cancel = new CancellationToken();
         running.add(cancel);
         String id = (request.messages() != null ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         long created = System.currentTimeMillis() / 1000;
         try {
-            Generator generator = new Generator(model);
             if (!request.stream()) {
-                GenerationResult r = generator.generate(prompt, config, TokenListener.NONE, cancel);
+                GenerationResult r = batch.submit(model, prompt, config, TokenListener.NONE, cancel).get();
                 sendJson(exchange, 200, whole(request, id, created, r));
                 return;
             }
+            BlockingQueue<Object> pieces = new LinkedBlockingQueue<>(); // text, then the result or the failure
+            batch.submit(model, prompt, config, new TokenListener() {
+                @Override
+                public void onText(String text) {
+                    pieces.add(text);
+                }
+
+                @Override
+                public void onComplete(GenerationResult result) {
+                    pieces.add(result);
+                }
+
+                @Override
+                public void onError(RuntimeException error) {
+                    pieces.add(error);
+                }
+            }, cancel);
             EventStream events = new EventStream(exchange, cancel);
             if (request.messages() != null) {
                 JsonObject delta = new JsonObject();
@@ -257,15 +278,24 @@ public final class OpenAiServer implements AutoCloseable {
                 delta.addProperty("content", "");
                 events.send(chunk(request, id, created, delta, null));
             }
-            GenerationResult r = generator.generate(prompt, config, text -> {
-                JsonObject delta = new JsonObject();
-                delta.addProperty("content", text);
-                events.send(chunk(request, id, created, delta, null));
-            }, cancel);
-            if (r.finishReason() != FinishReason.CANCELLED) {
-                events.send(chunk(request, id, created, new JsonObject(), finishReason(r)));
-                events.done();
+            for (Object piece = pieces.take(); ; piece = pieces.take()) {
+                if (piece instanceof String text) {
+                    JsonObject delta = new JsonObject();
+                    delta.addProperty("content", text);
+                    events.send(chunk(request, id, created, delta, null));
+                } else {
+                    if (piece instanceof GenerationResult r && r.finishReason() != FinishReason.CANCELLED) {
+                        events.send(chunk(request, id, created, new JsonObject(), finishReason(r)));
+                        events.done();
+                    }
+                    break; // a failure after the stream began can only end it
+                }
             }
+        } catch (InterruptedException e) {
+            cancel.cancel();
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            sendError(exchange, new ApiError(500, "server_error", null, null, "generation failed: " + e.getCause()));
         } catch (ApiError e) {
             sendError(exchange, e);
         } catch (RuntimeException e) {
@@ -396,10 +426,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Stops accepting requests, cancels the generation that runs, answers the waiting ones 503, and waits for the
-     * worker to end.
-     */
+    /** Stops accepting requests and cancels the generations that run or wait. */
     @Override
     public synchronized void close() {
         if (closing) {
@@ -407,16 +434,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
         closing = true;
         http.stop(0);
-        worker.shutdown();
         running.forEach(CancellationToken::cancel);
-        try {
-            if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            worker.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        batch.close();
         handlers.shutdown();
     }
 }
