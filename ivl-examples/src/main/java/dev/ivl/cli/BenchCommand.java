@@ -10,6 +10,13 @@ import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.examples.bench.ConcurrencyBench;
+import dev.ivl.examples.bench.ServeLoad;
+import dev.ivl.examples.serve.ServedModel;
+import dev.ivl.djl.llama.IvlManifest;
+import dev.ivl.djl.plug.PlugOptions;
+import dev.ivl.djl.plug.PluggedModel;
+import dev.ivl.djl.tokenizer.ChatTemplate;
+import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.examples.bench.DecodeBench;
 import dev.ivl.examples.bench.MatmulFloor;
 import dev.ivl.examples.bench.PrecisionQuality;
@@ -101,6 +108,14 @@ final class BenchCommand implements Callable<Integer> {
             + "residual pair stepped in one batched pass per model")
     Integer concurrency;
 
+    @Option(names = "--serve-load", paramLabel = "SECONDS", description = "instead of timing a model, run --clients "
+            + "streaming clients against ivl serve's server on --model (with --value) for SECONDS, on 127.0.0.1, "
+            + "and check what the server leaves behind")
+    Integer serveLoad;
+
+    @Option(names = "--clients", defaultValue = "32", description = "with --serve-load (default: ${DEFAULT-VALUE})")
+    int clients;
+
     @Option(names = "--quality", paramLabel = "FILE", description = "instead of timing, score --model with f32, f16 "
             + "and int8 weights on the texts of FILE (.txt, or .jsonl with a \"text\" field; at most 200): mean NLL "
             + "per token, and greedy continuations compared with f32's")
@@ -109,6 +124,14 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int budget = Cli.configureThreads(threads); // before anything starts the engine, which reads it once
+        if (serveLoad != null) {
+            if (weights == null || weights.model == null || (value != null && value.model == null) || serveLoad < 1
+                    || clients < 1) {
+                throw new IllegalParameterException("--serve-load", serveLoad, "needs --model DIR (and --value DIR), "
+                        + "a positive duration and --clients");
+            }
+            return serveLoad(weights.model, value == null ? null : value.model);
+        }
         if (quality != null) {
             if (weights == null || weights.model == null || value != null || ops) {
                 throw new IllegalParameterException("--quality", quality, "needs --model DIR (a trained model with"
@@ -176,6 +199,39 @@ final class BenchCommand implements Callable<Integer> {
             String source = "random " + random + ", seed " + seed + ", stored " + stored.name().toLowerCase(Locale.ROOT)
                     + " (" + dir + ")";
             return new String[] {dir.toString(), source};
+        }
+    }
+
+    private int serveLoad(Path baseDir, Path valueDir) {
+        String question = "Where does Brudem Fesul live?";
+        if (valueDir == null) {
+            try (LlamaModel base = LlamaModel.load(baseDir, modelOptions.toLoadOptions())) {
+                HfTokenizer tokenizer = base.tokenizer().orElseThrow(() -> new IllegalParameterException("--model",
+                        baseDir, "has no tokenizer.json"));
+                ServedModel served = new ServedModel("ivl", base, null, tokenizer,
+                        base.recordedChatTemplate("zephyr").orElse(ChatTemplate.forTokenizer(tokenizer, "zephyr")),
+                        base.generationConfig());
+                System.out.print(run(served, base::liveArrays, question));
+            }
+            return 0;
+        }
+        try (PluggedModel pair = PluggedModel.load(baseDir, valueDir, PlugOptions.builder()
+                .alpha(IvlManifest.read(valueDir).map(IvlManifest::alpha).orElse(1f))
+                .stepping(Stepping.SEQUENTIAL).load(modelOptions.toLoadOptions()).build())) {
+            ServedModel served = new ServedModel("ivl", pair, pair::withAlpha,
+                    (HfTokenizer) pair.tokenizer().orElseThrow(), pair.chatTemplate("zephyr"), pair.generationConfig());
+            System.out.print(run(served, () -> pair.base().liveArrays() + pair.value().liveArrays(), question));
+        }
+        return 0;
+    }
+
+    private String run(ServedModel served, java.util.function.IntSupplier arrays, String question) {
+        System.err.printf(Locale.ROOT, "ivl bench: %d streaming clients for %d s ...%n", clients, serveLoad);
+        try {
+            return ServeLoad.run(served, arrays, clients, serveLoad, Math.min(clients, 8), question, 32).toText();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

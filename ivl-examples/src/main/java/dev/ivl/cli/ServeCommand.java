@@ -53,16 +53,20 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
-    @Mixin
-    StepOptions stepOptions;
+    @Option(names = "--threads", description = "thread budget: PyTorch intra-op threads (default: the cores)")
+    Integer threads;
 
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) {
             throw new IllegalParameterException("--port", port, "must be in [0, 65535]");
         }
-        stepOptions.configure();
-        try (Cli.Loaded loaded = Cli.load(base, valueOptions, stepOptions, modelOptions)) {
+        // batched steps run the models one after the other, each with every thread: no per-session step threads
+        StepOptions steps = new StepOptions();
+        steps.stepping = "sequential";
+        steps.threads = threads;
+        steps.configure();
+        try (Cli.Loaded loaded = Cli.load(base, valueOptions, steps, modelOptions)) {
             HfTokenizer tokenizer = (HfTokenizer) loaded.model().tokenizer().orElseThrow(() ->
                     new IllegalParameterException("--model", base, "has no tokenizer.json: the server encodes text"));
             ServedModel served = new ServedModel(name, loaded.model(),

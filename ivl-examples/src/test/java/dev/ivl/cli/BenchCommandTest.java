@@ -85,6 +85,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void aShortServeLoadHasNoErrorsAndLeavesNothingBehind(@TempDir Path tmp) {
+        Path demo = DemoFiles.shipped(BenchCommandTest.class.getClassLoader(), tmp.resolve("cache"));
+        CliTest.Run run = CliTest.run("bench", "--serve-load", "2", "--clients", "3", "--model",
+                demo.resolve("base").toString(), "--value", demo.resolve("value").toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().matches("(?s)3 streaming clients for 2 s on 127.0.0.1: [1-9][0-9]* requests, 0 errors.*"),
+                run.out());
+        java.util.regex.Matcher arrays = java.util.regex.Pattern.compile("live arrays: (\\d+) before, (\\d+) after")
+                .matcher(run.out());
+        assertTrue(arrays.find(), run.out());
+        assertEquals(arrays.group(1), arrays.group(2), "no array outlives the load");
+        assertTrue(run.out().contains("server threads left after close: 0"), run.out());
+    }
+
+    @Test
     void thePairReportHasEveryModeAndItsRatios() {
         int threads = engineThreads();
         CliTest.Run run = CliTest.run("bench", "--random", "tiny", "--value-random", "tiny", "--cache",

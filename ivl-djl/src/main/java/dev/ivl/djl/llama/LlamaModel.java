@@ -482,6 +482,17 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
         return manager;
     }
 
+    /**
+     * A leak check for long runs: the engine arrays the model's own manager holds. It holds the weights and
+     * constants from the load on, and the first prompt adds its rotary tables. Sessions free their caches when they
+     * close, and steps free their temporaries, so after a warm-up the count stays put.
+     *
+     * @return the number of arrays the model's manager holds
+     */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     KvCache newCache(NDManager sessionManager) {
         return new KvCache(config, maxSequenceLength, sessionManager, computeDtype);
     }
