@@ -117,6 +117,9 @@ public final class BatchGenerator implements AutoCloseable {
                 step(active);
             } catch (InterruptedException e) {
                 break;
+            } catch (RuntimeException e) { // unexpected: end what runs rather than leave it hanging
+                active.forEach(s -> fail(s, e));
+                active.clear();
             }
         }
         active.forEach(s -> fail(s, new IvlException("the batch generator was closed")));
@@ -145,7 +148,11 @@ public final class BatchGenerator implements AutoCloseable {
                 if (session != null) {
                     session.close();
                 }
-                r.listener().onError(e);
+                try {
+                    r.listener().onError(e);
+                } catch (RuntimeException ignored) {
+                    // the request fails with its own error either way
+                }
                 r.future().completeExceptionally(e);
             }
         }
@@ -168,7 +175,12 @@ public final class BatchGenerator implements AutoCloseable {
                 active.remove(s);
                 s.session.close();
                 GenerationResult result = s.decoding.result();
-                s.request.listener().onComplete(result);
+                try {
+                    s.request.listener().onComplete(result);
+                } catch (RuntimeException e) {
+                    s.request.future().completeExceptionally(e); // the listener's failure is this request's alone
+                    continue;
+                }
                 s.request.future().complete(result);
             } else {
                 going.add(s);
@@ -201,9 +213,14 @@ public final class BatchGenerator implements AutoCloseable {
         }
     }
 
+    /** Ends a sequence with an error; a listener that throws in turn changes nothing. */
     private static void fail(Sequence s, RuntimeException e) {
         s.session.close();
-        s.request.listener().onError(e);
+        try {
+            s.request.listener().onError(e);
+        } catch (RuntimeException ignored) {
+            // the request fails with its own error either way
+        }
         s.request.future().completeExceptionally(e);
     }
 

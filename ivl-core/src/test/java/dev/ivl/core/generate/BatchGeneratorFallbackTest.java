@@ -65,6 +65,25 @@ class BatchGeneratorFallbackTest {
             }
             ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(30, TimeUnit.SECONDS));
             assertTrue(e.getCause().getMessage().contains("processor failed"), e.getCause().toString());
+            // a listener that throws when its request completes fails that request only; the generator goes on
+            TokenListener throwing = new TokenListener() {
+                @Override
+                public void onText(String text) {}
+
+                @Override
+                public void onComplete(GenerationResult result) {
+                    throw new IllegalStateException("listener failed");
+                }
+            };
+            CompletableFuture<GenerationResult> bad = batch.submit(new int[] {3, 3}, configs.get(0), throwing,
+                    new CancellationToken());
+            ExecutionException listenerFailure = assertThrows(ExecutionException.class,
+                    () -> bad.get(30, TimeUnit.SECONDS));
+            assertTrue(listenerFailure.getCause().getMessage().contains("listener failed"));
+            GenerationResult after = batch.submit(prompts.get(0), configs.get(0), TokenListener.NONE,
+                    new CancellationToken()).get(30, TimeUnit.SECONDS);
+            assertArrayEquals(alone.generate(prompts.get(0), configs.get(0), TokenListener.NONE,
+                    new CancellationToken()).tokens(), after.tokens());
         }
         assertTrue(model.sessions().stream().allMatch(s -> s.isClosed()), "every session closed");
     }
