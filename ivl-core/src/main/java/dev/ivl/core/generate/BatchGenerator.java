@@ -193,15 +193,8 @@ public final class BatchGenerator implements AutoCloseable {
         int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
         List<Session> sessions = going.stream().map(s -> s.session).toList();
         try {
-            float[][] rows;
-            if (model instanceof BatchStepping batched) {
-                rows = batched.appendEach(sessions, ids);
-            } else {
-                rows = new float[ids.length][];
-                for (int i = 0; i < ids.length; i++) {
-                    rows[i] = sessions.get(i).append(ids[i]);
-                }
-            }
+            float[][] rows = model instanceof BatchStepping batched ? batched.appendEach(sessions, ids)
+                    : BatchStepping.oneByOne(sessions, ids);
             for (int i = 0; i < rows.length; i++) {
                 going.get(i).logits = rows[i];
             }

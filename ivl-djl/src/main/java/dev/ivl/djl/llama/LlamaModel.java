@@ -89,7 +89,8 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
     private boolean closed; //   guarded by this
 
     private LlamaModel(Path source, Folder folder, LlamaConfig config, LoadOptions options, NDManager manager,
-            NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm, Matrix lmHead, List<String> float32Weights) {
+            DataType dtype, NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm, Matrix lmHead,
+            List<String> float32Weights) {
         this.name = source.toString();
         this.source = source;
         this.manifest = folder.manifest();
@@ -98,7 +99,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
         this.config = config;
         this.options = options;
         this.manager = manager;
-        this.dtype = options.weightDtype(config.torchDtype());
+        this.dtype = dtype;
         this.computeDtype = options.computeDtype(dtype);
         this.embedTokens = embedTokens;
         this.layers = List.copyOf(layers);
@@ -183,7 +184,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
                     : dtype == DataType.INT8 ? loader.matrix(hidden, List.of(embedName), config.vocabSize())
                     : new Matrix.Dense(embed);
             loader.checkAllUsed(dir, config);
-            return new LlamaModel(dir, folder, config, options, manager, embed, layers, norm, lmHead,
+            return new LlamaModel(dir, folder, config, options, manager, dtype, embed, layers, norm, lmHead,
                     loader.keptFloat32());
         } catch (RuntimeException e) {
             manager.close();
@@ -286,18 +287,10 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
                 }
                 return new Matrix.Dense(parts.length == 1 ? parts[0] : fused(parts));
             }
-            List<Int8Matrix> parts = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
-                String name = names.get(i);
-                TensorInfo info = check(name, rows[i], cols);
-                try {
-                    parts.add(Int8Matrix.quantize(weights.readFloats(name), (int) rows[i], (int) cols));
-                } catch (IllegalParameterException e) {
-                    throw new ModelFormatException(info.file(), "tensor " + name + " cannot be quantized: "
-                            + e.getMessage());
-                }
+                check(names.get(i), rows[i], cols);
             }
-            return new Matrix.Int8(parts.size() == 1 ? parts.get(0) : Int8Matrix.stack(parts));
+            return new Matrix.Int8(Int8Matrix.load(weights, names));
         }
 
         /** Concatenates projection weights along the output axis (in float32 if a part is), freeing the parts. */
@@ -512,10 +505,25 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
 
     /** As {@link #forward(NDArray, int, KvCache, boolean)}, with a cascade input added to the embeddings. */
     NDArray forward(NDArray ids, int position, KvCache cache, boolean allRows, CascadeInput cascade) {
-        if (dtype == DataType.INT8) {
-            return Matrix.Int8.engineAlone(() -> layers(ids, position, cache, allRows, cascade));
+        return inference(() -> layers(ids, position, cache, allRows, cascade));
+    }
+
+    /**
+     * Runs an inference pass: without autograd, whatever the thread (PyTorch's grad mode is per thread), and for
+     * int8 weights with the engine alone on this thread ({@link Matrix.Int8#engineAlone}).
+     */
+    private NDArray inference(java.util.function.Supplier<NDArray> pass) {
+        boolean gradMode = JniUtils.isGradMode();
+        if (gradMode) {
+            JniUtils.setGradMode(false);
         }
-        return layers(ids, position, cache, allRows, cascade);
+        try {
+            return dtype == DataType.INT8 ? Matrix.Int8.engineAlone(pass) : pass.get();
+        } finally {
+            if (gradMode) {
+                JniUtils.setGradMode(true);
+            }
+        }
     }
 
     private NDArray layers(NDArray ids, int position, KvCache cache, boolean allRows, CascadeInput cascade) {
@@ -570,16 +578,8 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
             caches[i] = s.cache();
             end = Math.max(end, positions[i] + 1);
         }
-        float[][] rows = new float[b][];
         if (b == 1 || !rope.staticUpTo(end)) {
-            for (int i = 0; i < b; i++) {
-                rows[i] = own.get(i).append(tokens[i]);
-            }
-            return rows;
-        }
-        boolean gradMode = JniUtils.isGradMode();
-        if (gradMode) {
-            JniUtils.setGradMode(false); // inference records no graph, whatever the thread
+            return BatchStepping.oneByOne(own, tokens);
         }
         try (NDScope scope = new NDScope()) {
             long[] ids = new long[b];
@@ -592,20 +592,15 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
             NDArray idArray = manager.create(ids, new Shape(b));
             NDArray atArray = manager.create(at, new Shape(b));
             int last = end - 1;
-            NDArray logits = dtype == DataType.INT8
-                    ? Matrix.Int8.engineAlone(() -> each(idArray, atArray, last, positions, caches))
-                    : each(idArray, atArray, last, positions, caches);
+            NDArray logits = inference(() -> each(idArray, atArray, last, positions, caches));
             float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
             int vocab = config.vocabSize();
+            float[][] rows = new float[b][];
             for (int i = 0; i < b; i++) {
                 rows[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
                 own.get(i).advance();
             }
             return rows;
-        } finally {
-            if (gradMode) {
-                JniUtils.setGradMode(true);
-            }
         }
     }
 

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.model.Session;
@@ -98,22 +97,6 @@ public final class LlamaSession implements Session {
 
     private void run(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText, LogitsSink sink) {
         check(tokens);
-        // inference records no autograd graph, whatever the thread (PyTorch's grad mode is per thread)
-        boolean gradMode = JniUtils.isGradMode();
-        if (gradMode) {
-            JniUtils.setGradMode(false);
-        }
-        try {
-            forwardChunks(tokens, allRows, baseLogits, withText, sink);
-        } finally {
-            if (gradMode) {
-                JniUtils.setGradMode(true);
-            }
-        }
-    }
-
-    private void forwardChunks(int[] tokens, boolean allRows, float[][] baseLogits, boolean withText,
-            LogitsSink sink) {
         int chunk = model.options().prefillChunk();
         int vocab = model.vocabSize();
         for (int start = 0; start < tokens.length; start += chunk) {

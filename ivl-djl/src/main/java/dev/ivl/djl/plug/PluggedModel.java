@@ -293,18 +293,8 @@ public final class PluggedModel implements LanguageModel, BatchStepping, AutoClo
      */
     @Override
     public float[][] appendEach(List<? extends Session> sessions, int[] tokens) {
-        if (combined instanceof BatchStepping batched) {
-            return batched.appendEach(sessions, tokens);
-        }
-        if (sessions.size() != tokens.length) {
-            throw new InvalidInputException("appendEach needs one token per session, got " + sessions.size()
-                    + " session(s) and " + tokens.length + " token(s)");
-        }
-        float[][] rows = new float[tokens.length][];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = sessions.get(i).append(tokens[i]);
-        }
-        return rows;
+        return combined instanceof BatchStepping batched ? batched.appendEach(sessions, tokens)
+                : BatchStepping.oneByOne(sessions, tokens);
     }
 
     /** Frees both models if {@link #load} loaded them; otherwise does nothing. */

@@ -1,6 +1,10 @@
 package dev.ivl.djl.quant;
 
 import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.ModelFormatException;
+import dev.ivl.djl.weights.SafetensorsCheckpoint;
+import dev.ivl.djl.weights.TensorInfo;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -82,6 +86,33 @@ public final class Int8Matrix {
             }
         }
         return new Int8Matrix(q, scale, rows, cols);
+    }
+
+    /**
+     * Quantizes checkpoint tensors stacked along their rows, as fused projections stack their parts (q, k, v; gate,
+     * up).
+     *
+     * @param checkpoint the weights
+     * @param names the tensors, each {@code [rows, cols]} with one {@code cols}
+     * @return the quantized stack
+     * @throws ModelFormatException naming the tensor if one is not a matrix or holds a value that is not finite
+     */
+    public static Int8Matrix load(SafetensorsCheckpoint checkpoint, List<String> names) {
+        List<Int8Matrix> parts = new ArrayList<>();
+        for (String name : names) {
+            TensorInfo info = checkpoint.info(name);
+            long[] shape = info.shape();
+            try {
+                if (shape.length != 2) {
+                    throw new IllegalParameterException("shape", java.util.Arrays.toString(shape), "must be a matrix");
+                }
+                parts.add(quantize(checkpoint.readFloats(name), (int) shape[0], (int) shape[1]));
+            } catch (IllegalParameterException e) {
+                throw new ModelFormatException(info.file(), "tensor " + name + " cannot be quantized: "
+                        + e.getMessage());
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : stack(parts);
     }
 
     /**
