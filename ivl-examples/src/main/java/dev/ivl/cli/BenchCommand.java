@@ -12,11 +12,8 @@ import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.examples.bench.ConcurrencyBench;
 import dev.ivl.examples.bench.ServeLoad;
 import dev.ivl.examples.serve.ServedModel;
-import dev.ivl.djl.llama.IvlManifest;
 import dev.ivl.djl.plug.PlugOptions;
 import dev.ivl.djl.plug.PluggedModel;
-import dev.ivl.djl.tokenizer.ChatTemplate;
-import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.examples.bench.DecodeBench;
 import dev.ivl.examples.bench.MatmulFloor;
 import dev.ivl.examples.bench.PrecisionQuality;
@@ -206,21 +203,15 @@ final class BenchCommand implements Callable<Integer> {
         String question = "Where does Brudem Fesul live?";
         if (valueDir == null) {
             try (LlamaModel base = LlamaModel.load(baseDir, modelOptions.toLoadOptions())) {
-                HfTokenizer tokenizer = base.tokenizer().orElseThrow(() -> new IllegalParameterException("--model",
-                        baseDir, "has no tokenizer.json"));
-                ServedModel served = new ServedModel("ivl", base, null, tokenizer,
-                        base.recordedChatTemplate("zephyr").orElse(ChatTemplate.forTokenizer(tokenizer, "zephyr")),
-                        base.generationConfig());
-                System.out.print(run(served, base::liveArrays, question));
+                System.out.print(run(ServedModel.of("ivl", base, "zephyr"), base::liveArrays, question));
             }
             return 0;
         }
         try (PluggedModel pair = PluggedModel.load(baseDir, valueDir, PlugOptions.builder()
-                .alpha(IvlManifest.read(valueDir).map(IvlManifest::alpha).orElse(1f))
+                .alpha(ValueOptions.recordedAlpha(valueDir))
                 .stepping(Stepping.SEQUENTIAL).load(modelOptions.toLoadOptions()).build())) {
-            ServedModel served = new ServedModel("ivl", pair, pair::withAlpha,
-                    (HfTokenizer) pair.tokenizer().orElseThrow(), pair.chatTemplate("zephyr"), pair.generationConfig());
-            System.out.print(run(served, () -> pair.base().liveArrays() + pair.value().liveArrays(), question));
+            System.out.print(run(ServedModel.of("ivl", pair, "zephyr"),
+                    () -> pair.base().liveArrays() + pair.value().liveArrays(), question));
         }
         return 0;
     }

@@ -1,7 +1,6 @@
 package dev.ivl.cli;
 
 import dev.ivl.core.IllegalParameterException;
-import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.examples.serve.OpenAiServer;
 import dev.ivl.examples.serve.ServedModel;
 import java.net.InetSocketAddress;
@@ -67,11 +66,8 @@ final class ServeCommand implements Callable<Integer> {
         steps.threads = threads;
         steps.configure();
         try (Cli.Loaded loaded = Cli.load(base, valueOptions, steps, modelOptions)) {
-            HfTokenizer tokenizer = (HfTokenizer) loaded.model().tokenizer().orElseThrow(() ->
-                    new IllegalParameterException("--model", base, "has no tokenizer.json: the server encodes text"));
-            ServedModel served = new ServedModel(name, loaded.model(),
-                    loaded.plugged() == null ? null : loaded.plugged()::withAlpha, tokenizer,
-                    loaded.chatTemplate(tokenizer, chatTemplate), loaded.generationConfig());
+            ServedModel served = loaded.plugged() != null ? ServedModel.of(name, loaded.plugged(), chatTemplate)
+                    : ServedModel.of(name, loaded.base(), chatTemplate);
             CountDownLatch stopped = new CountDownLatch(1);
             try (OpenAiServer server = new OpenAiServer(served, new InetSocketAddress(host, port), batch, queue)) {
                 // Ctrl-C: stop accepting, cancel what runs, then let the JVM end

@@ -39,7 +39,15 @@ final class ValueOptions {
         if (alpha != null) {
             return alpha;
         }
-        return value == null ? 1f : IvlManifest.read(value).map(IvlManifest::alpha).orElse(1f);
+        return value == null ? 1f : recordedAlpha(value);
+    }
+
+    /**
+     * @param valueDir a value model folder
+     * @return the α its {@code ivl.json} records, else 1
+     */
+    static float recordedAlpha(Path valueDir) {
+        return IvlManifest.read(valueDir).map(IvlManifest::alpha).orElse(1f);
     }
 
     /**

@@ -20,7 +20,6 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.ivl.djl.plug.PluggedModel;
-import dev.ivl.djl.tokenizer.HfTokenizer;
 import dev.ivl.examples.serve.OpenAiServer;
 import dev.ivl.examples.serve.ServedModel;
 import java.io.IOException;
@@ -58,9 +57,7 @@ class ServeCommandTest {
     static void start() {
         demo = DemoFiles.shipped(ServeCommandTest.class.getClassLoader(), tmp.resolve("cache"));
         pair = PluggedModel.load(demo.resolve("base"), demo.resolve("value"), PlugOptions.builder().alpha(4f).build());
-        ServedModel served = new ServedModel("ivl", pair, pair::withAlpha, (HfTokenizer) pair.tokenizer().orElseThrow(),
-                pair.chatTemplate("zephyr"), pair.generationConfig());
-        server = new OpenAiServer(served, new InetSocketAddress("127.0.0.1", 0), 4, 4);
+        server = new OpenAiServer(ServedModel.of("ivl", pair, "zephyr"), new InetSocketAddress("127.0.0.1", 0), 4, 4);
         base = "http://127.0.0.1:" + server.port();
         client = OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey("unused").maxRetries(0).build();
     }
@@ -177,8 +174,7 @@ class ServeCommandTest {
 
     @Test
     void aFullQueueGets429AndAClientThatLeavesMidStreamFreesTheWorker() throws Exception {
-        try (OpenAiServer busy = new OpenAiServer(new ServedModel("ivl", pair, pair::withAlpha,
-                (HfTokenizer) pair.tokenizer().orElseThrow(), pair.chatTemplate("zephyr"), pair.generationConfig()),
+        try (OpenAiServer busy = new OpenAiServer(ServedModel.of("ivl", pair, "zephyr"),
                 new InetSocketAddress("127.0.0.1", 0), 1, 0)) { // a batch of one, no queue: one request at a time
             String url = "http://127.0.0.1:" + busy.port() + "/v1/completions";
             // the base continues text without end: 100 tokens take a while, and the value model never says EOS

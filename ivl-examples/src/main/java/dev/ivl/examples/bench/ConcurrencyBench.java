@@ -34,10 +34,10 @@ public final class ConcurrencyBench {
             double[] togetherLatency, double peakRssMb) {
         /** @return the report */
         public String toText() {
-            double a = median(alone);
-            double t = median(together);
-            double la = median(aloneLatency);
-            double lt = median(togetherLatency);
+            double a = DecodeBench.Summary.of(alone).median();
+            double t = DecodeBench.Summary.of(together).median();
+            double la = DecodeBench.Summary.of(aloneLatency).median();
+            double lt = DecodeBench.Summary.of(togetherLatency).median();
             return String.format(Locale.ROOT, """
                     concurrency %d, %d repetitions (medians; each repetition runs 1 request, then %d at once)
                     aggregate tokens/s:  1 request %.1f, %d requests %.1f  -> %.2fx
@@ -99,11 +99,5 @@ public final class ConcurrencyBench {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new double[] {tokens / seconds, latency / n};
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

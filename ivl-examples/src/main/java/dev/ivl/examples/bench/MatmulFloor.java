@@ -90,12 +90,7 @@ public final class MatmulFloor implements AutoCloseable {
      */
     private long add(SafetensorsCheckpoint checkpoint, DataType dtype, int in, String... names) {
         if (dtype == DataType.INT8) {
-            List<Int8Matrix> parts = new ArrayList<>();
-            for (String name : names) {
-                long[] shape = checkpoint.info(name).shape();
-                parts.add(Int8Matrix.quantize(checkpoint.readFloats(name), (int) shape[0], (int) shape[1]));
-            }
-            Int8Matrix m = Int8Matrix.stack(parts);
+            Int8Matrix m = Int8Matrix.load(checkpoint, List.of(names));
             quantized.add(m);
             float[] x = new float[in];
             java.util.SplittableRandom random = new java.util.SplittableRandom(quantized.size());
