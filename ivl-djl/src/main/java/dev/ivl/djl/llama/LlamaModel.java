@@ -505,20 +505,21 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
 
     /** As {@link #forward(NDArray, int, KvCache, boolean)}, with a cascade input added to the embeddings. */
     NDArray forward(NDArray ids, int position, KvCache cache, boolean allRows, CascadeInput cascade) {
-        return inference(() -> layers(ids, position, cache, allRows, cascade));
+        return inference((int) ids.getShape().get(0), () -> layers(ids, position, cache, allRows, cascade));
     }
 
     /**
-     * Runs an inference pass: without autograd, whatever the thread (PyTorch's grad mode is per thread), and for
-     * int8 weights with the engine alone on this thread ({@link Matrix.Int8#engineAlone}).
+     * Runs an inference pass of {@code rows} rows: without autograd, whatever the thread (PyTorch's grad mode is per
+     * thread), and as a {@link KernelPass} where Java's products are faster (int8 weights; 2 to 16 float32 rows on the
+     * CPU).
      */
-    private NDArray inference(java.util.function.Supplier<NDArray> pass) {
+    private NDArray inference(int rows, java.util.function.Supplier<NDArray> pass) {
         boolean gradMode = JniUtils.isGradMode();
         if (gradMode) {
             JniUtils.setGradMode(false);
         }
         try {
-            return dtype == DataType.INT8 ? Matrix.Int8.engineAlone(pass) : pass.get();
+            return KernelPass.wanted(rows, dtype, manager.getDevice().isGpu()) ? KernelPass.run(pass) : pass.get();
         } finally {
             if (gradMode) {
                 JniUtils.setGradMode(true);
@@ -592,7 +593,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
             NDArray idArray = manager.create(ids, new Shape(b));
             NDArray atArray = manager.create(at, new Shape(b));
             int last = end - 1;
-            NDArray logits = inference(() -> each(idArray, atArray, last, positions, caches));
+            NDArray logits = inference(b, () -> each(idArray, atArray, last, positions, caches));
             float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
             int vocab = config.vocabSize();
             float[][] rows = new float[b][];

@@ -2,6 +2,7 @@ package dev.ivl.djl.quant;
 
 import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.ModelFormatException;
+import dev.ivl.djl.internal.SpinPool;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import dev.ivl.djl.weights.TensorInfo;
 import java.util.ArrayList;
@@ -22,8 +23,6 @@ public final class Int8Matrix {
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
     /** Rows below which a product is not split across threads. */
     private static final int MIN_ROWS_PER_THREAD = 64;
-    /** Workers for every core but the caller's; products from several threads take turns. */
-    private static final SpinPool POOL = new SpinPool(Math.max(0, Runtime.getRuntime().availableProcessors() - 1));
 
     private final byte[] q;
     private final float[] scale;
@@ -196,14 +195,13 @@ public final class Int8Matrix {
             throw new IllegalParameterException("x, y", x.length + ", " + y.length + " values", "must hold "
                     + tokens + " rows of " + cols + " and of " + rows);
         }
-        int n = Math.max(1, Math.min(Math.min(threads, POOL.parallelism()), rows / MIN_ROWS_PER_THREAD));
+        SpinPool pool = SpinPool.shared();
+        int n = Math.max(1, Math.min(Math.min(threads, pool.parallelism()), rows / MIN_ROWS_PER_THREAD));
         if (n == 1) {
             Int8Kernel.multiply(q, scale, cols, rows, x, tokens, y, 0, rows);
             return;
         }
-        synchronized (POOL) {
-            POOL.run(n, i -> Int8Kernel.multiply(q, scale, cols, rows, x, tokens, y, (int) ((long) rows * i / n),
-                    (int) ((long) rows * (i + 1) / n)));
-        }
+        pool.run(n, i -> Int8Kernel.multiply(q, scale, cols, rows, x, tokens, y, (int) ((long) rows * i / n),
+                (int) ((long) rows * (i + 1) / n)));
     }
 }

@@ -1,4 +1,4 @@
-package dev.ivl.djl.quant;
+package dev.ivl.djl.internal;
 
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -6,16 +6,20 @@ import java.util.function.IntConsumer;
 /**
  * Daemon threads that each run one part of a parallel loop and, between loops, spin for a short while before they
  * sleep. A decode step runs about a hundred products a few hundred microseconds apart; waking a sleeping thread for
- * each costs tens of microseconds, a spinning one answers at once. The caller runs part 0 itself.
+ * each costs tens of microseconds, a spinning one answers at once. The caller runs part 0 itself. The products of
+ * ivl's Java kernels (int8 and few-row float32) share {@link #shared one pool}: loops from several threads take turns.
  */
-final class SpinPool {
+public final class SpinPool {
+    /** Workers for every core but the caller's. */
+    private static final SpinPool SHARED = new SpinPool(Math.max(0, Runtime.getRuntime().availableProcessors() - 1));
+
     /** How long a worker spins for the next part before it parks. */
     private static final long SPIN_NANOS = 300_000;
 
     private final Worker[] workers;
 
     /** @param size the worker threads (the caller is not counted) */
-    SpinPool(int size) {
+    private SpinPool(int size) {
         workers = new Worker[size];
         for (int i = 0; i < size; i++) {
             workers[i] = new Worker(i);
@@ -23,20 +27,25 @@ final class SpinPool {
         }
     }
 
+    /** @return the pool the kernels share: a worker for every core but the caller's */
+    public static SpinPool shared() {
+        return SHARED;
+    }
+
     /** @return the parts one loop can run at once: the workers and the caller */
-    int parallelism() {
+    public int parallelism() {
         return workers.length + 1;
     }
 
     /**
      * Runs {@code body(i)} for every {@code i} in {@code [0, parts)}, part 0 on the calling thread; returns when
-     * every part is done. Not reentrant: one loop at a time (callers synchronize).
+     * every part is done. One loop at a time: a loop from another thread waits for this one to end.
      *
      * @param parts at most {@link #parallelism()}
      * @param body the loop body
      * @throws RuntimeException the first failure of a part, after every part has ended
      */
-    void run(int parts, IntConsumer body) {
+    public synchronized void run(int parts, IntConsumer body) {
         for (int i = 1; i < parts; i++) {
             workers[i - 1].post(body, i);
         }
@@ -67,7 +76,7 @@ final class SpinPool {
         private volatile Throwable failure;
 
         Worker(int index) {
-            super("ivl-int8-" + index);
+            super("ivl-kernel-" + index);
             setDaemon(true);
         }
 
