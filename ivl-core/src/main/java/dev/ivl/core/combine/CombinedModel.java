@@ -20,7 +20,7 @@ import java.util.concurrent.Future;
  * the number of parts and the vocabulary sizes. Usable wherever a {@link LanguageModel} is. The forward passes run one after
  * the other or at the same time ({@link #withStepping}); the logits are the same either way.
  */
-public final class CombinedModel implements LanguageModel {
+public final class CombinedModel implements LanguageModel, Combination {
     private final List<LanguageModel> parts;
     private final LogitsCombiner combiner;
     private final int vocabSize;
@@ -77,6 +77,12 @@ public final class CombinedModel implements LanguageModel {
     /** @return the combiner */
     public LogitsCombiner combiner() {
         return combiner;
+    }
+
+    /** @return this combination */
+    @Override
+    public Optional<CombinedModel> combination() {
+        return Optional.of(this);
     }
 
     @Override
@@ -163,6 +169,25 @@ public final class CombinedModel implements LanguageModel {
             float[] out = new float[vocabSize];
             combiner.combine(logits, out);
             return out;
+        }
+
+        /** Every part's logits after every token (each in one pass), combined row by row. */
+        @Override
+        public float[][] appendAll(int... tokens) {
+            float[][][] z = new float[sessions.size()][][];
+            for (int p = 0; p < z.length; p++) {
+                z[p] = sessions.get(p).appendAll(tokens);
+            }
+            float[][] rows = new float[tokens.length][];
+            float[][] row = new float[z.length][];
+            for (int t = 0; t < rows.length; t++) {
+                for (int p = 0; p < z.length; p++) {
+                    row[p] = z[p][t];
+                }
+                rows[t] = new float[vocabSize];
+                combiner.combine(row, rows[t]);
+            }
+            return rows;
         }
 
         @Override

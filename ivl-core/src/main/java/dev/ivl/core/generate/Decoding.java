@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
@@ -80,14 +81,44 @@ final class Decoding {
      * @return the token to append next, or -1 when the sequence has ended ({@link #result()} is then ready)
      */
     int next(float[] logits, int position) {
-        if (cancellation.isCancelled()) {
-            return end(FinishReason.CANCELLED);
+        if (cancelled()) {
+            return -1;
         }
         float[] modelLogits = config.logprobs() ? logits.clone() : null;
+        process(logits, history);
+        return accept(sampler.sample(logits, random), modelLogits, position);
+    }
+
+    /** @return whether the request was cancelled, which then ends the sequence */
+    boolean cancelled() {
+        if (cancellation.isCancelled()) {
+            end(FinishReason.CANCELLED);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Runs the processors on logits, in place.
+     *
+     * @param history the tokens before the one these logits choose: this sequence's, or a copy that goes further
+     */
+    void process(float[] logits, TokenHistory history) {
         for (LogitsProcessor p : processors) {
             p.process(logits, history);
         }
-        int token = sampler.sample(logits, random);
+    }
+
+    /**
+     * Takes a chosen token as the sequence's next: records and streams it, and applies the stop rules.
+     *
+     * @param token the token
+     * @param modelLogits the model's logits it was chosen from, before the processors, when
+     *     {@link GenerationConfig#logprobs()} asks for them (else null)
+     * @param position the session's length before the token
+     * @return the token, or -1 when the sequence has ended ({@link #result()} is then ready)
+     */
+    int accept(int token, float[] modelLogits, int position) {
         if (token < 0 || token >= vocabSize) {
             throw new InvalidInputException("sampler returned token " + token + ", outside [0, " + vocabSize + ")");
         }
@@ -122,6 +153,36 @@ final class Decoding {
         return token;
     }
 
+    /** @return the sequence's tokens so far, prompt first */
+    TokenHistory history() {
+        return history;
+    }
+
+    /** @return the sampler of the request */
+    Sampler sampler() {
+        return sampler;
+    }
+
+    /** @return the request's seeded random source */
+    RandomGenerator random() {
+        return random;
+    }
+
+    /** @return whether {@link #accept} wants the model's logits for log-probabilities */
+    boolean wantsLogprobs() {
+        return config.logprobs();
+    }
+
+    /** @return how many more tokens the request may generate */
+    int remaining() {
+        return config.maxNewTokens() - count;
+    }
+
+    /** @return whether the token ends the sequence */
+    boolean isStopToken(int token) {
+        return stopTokens.get(token);
+    }
+
     private int end(FinishReason reason) {
         finish = reason;
         if (decoder != null && !stops.matched()) {
@@ -142,9 +203,17 @@ final class Decoding {
 
     /** @return the result, once {@link #next} has returned -1 */
     GenerationResult result() {
+        return result(null);
+    }
+
+    /**
+     * @param speculation what speculative decoding did, or null when it did not run
+     * @return the result, once {@link #next} or {@link #accept} has returned -1
+     */
+    GenerationResult result(SpeculationStats speculation) {
         return new GenerationResult(Arrays.copyOf(tokens, count), text == null ? null : text.toString(), finish,
                 new Usage(prompt.length, count), new Timings(prefillMillis, Arrays.copyOf(tokenMillis, count)), seed,
-                logprobs);
+                logprobs, Optional.ofNullable(speculation));
     }
 
     private void emit(String piece) {

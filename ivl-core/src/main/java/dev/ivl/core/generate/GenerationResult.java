@@ -2,6 +2,8 @@ package dev.ivl.core.generate;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a generation produced.
@@ -13,13 +15,15 @@ import java.util.List;
  * @param timings prefill and per-token times
  * @param seed the seed of the sampler's random source (the configured one, or the fresh one drawn)
  * @param logprobs one per generated token when {@link GenerationConfig#logprobs()} asked for them, else empty
+ * @param speculation what speculative decoding did, when the generator had a draft ({@link Generator#withDraft})
  */
 public record GenerationResult(int[] tokens, String text, FinishReason finishReason, Usage usage, Timings timings,
-        long seed, List<TokenLogprob> logprobs) {
+        long seed, List<TokenLogprob> logprobs, Optional<SpeculationStats> speculation) {
     /** Copies the token array and the list. */
     public GenerationResult {
         tokens = tokens.clone();
         logprobs = List.copyOf(logprobs);
+        speculation = Objects.requireNonNull(speculation, "speculation");
     }
 
     /** @return a copy of the generated token ids */
@@ -31,9 +35,9 @@ public record GenerationResult(int[] tokens, String text, FinishReason finishRea
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationResult r && Arrays.equals(r.tokens, tokens)
-                && java.util.Objects.equals(r.text, text) && r.finishReason == finishReason
+                && Objects.equals(r.text, text) && r.finishReason == finishReason
                 && r.usage.equals(usage) && r.timings.equals(timings) && r.seed == seed
-                && r.logprobs.equals(logprobs);
+                && r.logprobs.equals(logprobs) && r.speculation.equals(speculation);
     }
 
     @Override
@@ -44,6 +48,7 @@ public record GenerationResult(int[] tokens, String text, FinishReason finishRea
     @Override
     public String toString() {
         return "GenerationResult[tokens=" + Arrays.toString(tokens) + ", text=" + text + ", finishReason="
-                + finishReason + ", usage=" + usage + ", timings=" + timings + ", seed=" + seed + ", logprobs=" + logprobs + "]";
+                + finishReason + ", usage=" + usage + ", timings=" + timings + ", seed=" + seed + ", logprobs=" + logprobs
+                + speculation.map(x -> ", speculation=" + x).orElse("") + "]";
     }
 }

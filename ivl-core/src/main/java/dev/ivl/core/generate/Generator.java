@@ -7,12 +7,14 @@ import dev.ivl.core.model.Session;
 import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.core.text.Vocabularies;
 import java.util.BitSet;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The decoding loop: prefill a session with the prompt, then repeatedly take the next-token logits, run the
@@ -23,6 +25,8 @@ import java.util.function.IntSupplier;
 public final class Generator {
     private final LanguageModel model;
     private final TextTokenizer tokenizer;
+    /** Drafts for the model when set ({@link #withDraft}); else null. */
+    private final Speculative speculative;
 
     /**
      * A generator that decodes with the model's own {@linkplain LanguageModel#tokenizer() tokenizer}, if it knows
@@ -51,6 +55,43 @@ public final class Generator {
             });
         }
         this.tokenizer = tokenizer != null ? tokenizer : own.orElse(null);
+        this.speculative = null;
+    }
+
+    private Generator(Generator of, Speculative speculative) {
+        this.model = of.model;
+        this.tokenizer = of.tokenizer;
+        this.speculative = speculative;
+    }
+
+    /**
+     * A generator that decodes speculatively: {@code draft} proposes tokens, this generator's model (the target)
+     * checks them in one pass each round, and the tokens are those plain decoding with the target gives, greedy
+     * token for token, sampled in distribution (see {@link GenerationResult#speculation()} for what it did). For
+     * IVL the natural draft is the small base the value model was trained with, plus the same value model: when both
+     * models are {@linkplain dev.ivl.core.combine.Combination combinations} that share the value model, it runs once
+     * per token for both. Requests must use the greedy or the categorical sampler. {@link #generate(PrefixSession,
+     * int[], GenerationConfig, TokenListener, CancellationToken) Kept sessions} decode without the draft.
+     *
+     * @param draft the draft model, in the target's vocabulary
+     * @param speculation how many tokens to draft per round
+     * @return a generator with that draft; this one is unchanged
+     * @throws InvalidInputException if the draft's vocabulary size or tokenizer differs from the model's
+     */
+    public Generator withDraft(LanguageModel draft, Speculation speculation) {
+        Objects.requireNonNull(speculation, "speculation");
+        if (draft.vocabSize() != model.vocabSize()) {
+            throw new InvalidInputException("the draft has a vocabulary of " + draft.vocabSize() + " tokens and the"
+                    + " target one of " + model.vocabSize() + ": speculative decoding needs one vocabulary");
+        }
+        Optional<? extends TextTokenizer> theirs = draft.tokenizer();
+        if (theirs.isPresent() && tokenizer != null) {
+            Vocabularies.difference(tokenizer, theirs.get(), model.vocabSize()).ifPresent(d -> {
+                throw new InvalidInputException("the draft's tokenizer differs from the target's (" + d
+                        + "): speculative decoding needs one vocabulary");
+            });
+        }
+        return new Generator(this, new Speculative(draft, model, speculation));
     }
 
     /** @return the tokenizer prompts are encoded and tokens decoded with, if any */
@@ -96,6 +137,10 @@ public final class Generator {
     public GenerationResult generate(
             int[] prompt, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
         checkRequest(prompt, config);
+        if (speculative != null) {
+            return report(listener, () -> speculative.decode(prompt, newDecoding(prompt, config, listener,
+                    cancellation)));
+        }
         try (Session session = model.newSession()) {
             return run(prompt, session::append, session::append, session::position, config, listener, cancellation);
         }
@@ -139,9 +184,14 @@ public final class Generator {
 
     private GenerationResult run(int[] prompt, Function<int[], float[]> prefill, IntFunction<float[]> step,
             IntSupplier position, GenerationConfig config, TokenListener listener, CancellationToken cancellation) {
+        return report(listener, () -> decode(prompt, prefill, step, position, config, listener, cancellation));
+    }
+
+    /** Runs a generation and tells the listener how it ended. */
+    private static GenerationResult report(TokenListener listener, Supplier<GenerationResult> generation) {
         GenerationResult result;
         try {
-            result = decode(prompt, prefill, step, position, config, listener, cancellation);
+            result = generation.get();
         } catch (RuntimeException e) {
             listener.onError(e);
             throw e;

@@ -17,6 +17,26 @@ public interface Session extends AutoCloseable {
      */
     float[] append(int... tokens);
 
+    /**
+     * Like {@link #append}, but returns the logits after every one of the tokens: what a target model needs to
+     * check drafted tokens in one pass (speculative decoding). The default appends the tokens one at a time (after a
+     * failure, those before it stay appended); models override it with one forward pass.
+     *
+     * @param tokens at least one token id, each in {@code [0, vocabSize)}
+     * @return logits {@code [tokens.length][vocabSize]}, new arrays owned by the caller
+     * @throws InvalidInputException as {@link #append}
+     */
+    default float[][] appendAll(int... tokens) {
+        if (tokens.length == 0) {
+            throw new InvalidInputException("append needs at least one token");
+        }
+        float[][] rows = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            rows[i] = append(tokens[i]);
+        }
+        return rows;
+    }
+
     /** @return the number of tokens the session holds */
     int position();
 

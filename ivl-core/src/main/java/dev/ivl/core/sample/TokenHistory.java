@@ -11,13 +11,15 @@ public final class TokenHistory {
     private int size;
     private final BitSet seen = new BitSet();
     private int[] distinct = new int[16];
+    /** Where each distinct token first appears: {@link #truncate} forgets those that first appear after the cut. */
+    private int[] firstIndex = new int[16];
     private int distinctCount;
 
     /** @param prompt the prompt's tokens */
     public TokenHistory(int... prompt) {
         tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
-        for (int t : prompt) {
-            markSeen(t);
+        for (int i = 0; i < prompt.length; i++) {
+            markSeen(prompt[i], i);
         }
         size = prompt.length;
         promptLength = prompt.length;
@@ -38,16 +40,35 @@ public final class TokenHistory {
         if (size == tokens.length) {
             tokens = Arrays.copyOf(tokens, size * 2);
         }
+        markSeen(token, size);
         tokens[size++] = token;
-        markSeen(token);
     }
 
-    private void markSeen(int token) {
+    /**
+     * Forgets the tokens from {@code newSize} on (drafted tokens that were not kept).
+     *
+     * @param newSize the tokens to keep, in {@code [promptLength(), size()]}
+     * @throws IndexOutOfBoundsException if {@code newSize} is outside that range
+     */
+    public void truncate(int newSize) {
+        if (newSize < promptLength || newSize > size) {
+            throw new IndexOutOfBoundsException("cannot truncate " + size + " tokens to " + newSize + " (the prompt has "
+                    + promptLength + ")");
+        }
+        size = newSize;
+        while (distinctCount > 0 && firstIndex[distinctCount - 1] >= newSize) {
+            seen.clear(distinct[--distinctCount]);
+        }
+    }
+
+    private void markSeen(int token, int index) {
         if (!seen.get(token)) {
             seen.set(token);
             if (distinctCount == distinct.length) {
                 distinct = Arrays.copyOf(distinct, distinctCount * 2);
+                firstIndex = Arrays.copyOf(firstIndex, distinctCount * 2);
             }
+            firstIndex[distinctCount] = index;
             distinct[distinctCount++] = token;
         }
     }

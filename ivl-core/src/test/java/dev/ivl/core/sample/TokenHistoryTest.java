@@ -50,4 +50,23 @@ class TokenHistoryTest {
         history.toArray()[0] = 9;
         assertEquals(1, history.get(0));
     }
+
+    @Test
+    void truncateForgetsTheTokensAfterTheCutAndTheDistinctTokensOnlyTheyHad() {
+        TokenHistory history = new TokenHistory(5, 3);
+        history.add(7);
+        history.add(5);
+        history.add(9);
+        history.truncate(3); // keeps 5 3 7
+        assertArrayEquals(new int[] {5, 3, 7}, history.toArray());
+        List<Integer> distinct = new ArrayList<>();
+        history.forEachDistinct(distinct::add);
+        assertEquals(List.of(5, 3, 7), distinct, "9 first appeared after the cut; 5 before it");
+        history.add(9);
+        distinct.clear();
+        history.forEachDistinct(distinct::add);
+        assertEquals(List.of(5, 3, 7, 9), distinct);
+        assertThrows(IndexOutOfBoundsException.class, () -> history.truncate(1), "into the prompt");
+        assertThrows(IndexOutOfBoundsException.class, () -> history.truncate(5), "beyond the end");
+    }
 }

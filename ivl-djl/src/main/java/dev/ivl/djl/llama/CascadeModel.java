@@ -127,6 +127,19 @@ public final class CascadeModel implements LanguageModel {
             return out;
         }
 
+        /** The base's logits after every token, and the value model's from them: both in one pass each. */
+        @Override
+        public float[][] appendAll(int... tokens) {
+            float[][] zBase = baseSession.appendAll(tokens);
+            float[][] zDelta = valueSession.appendCascadeAll(tokens, zBase, withText);
+            for (int t = 0; t < zBase.length; t++) {
+                for (int i = 0; i < zBase[t].length; i++) {
+                    zBase[t][i] += alpha * zDelta[t][i]; // z_base + α·z_delta
+                }
+            }
+            return zBase;
+        }
+
         @Override
         public int position() {
             return baseSession.position();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.combine.Combination;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.internal.ConcurrentSteps;
 import dev.ivl.core.combine.LogitsCombiner;
@@ -39,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>On a GPU, concurrent stepping runs one host thread per model and no helpers: the threads overlap their kernel
  * launches (the host side of a step), while the kernels themselves queue on the engine's one default CUDA stream.
  */
-public final class LlamaCombinedModel implements LanguageModel, BatchStepping {
+public final class LlamaCombinedModel implements LanguageModel, BatchStepping, Combination {
     private final CombinedModel combined;
     private final List<LlamaModel> parts;
     private final int threads;
@@ -113,6 +114,12 @@ public final class LlamaCombinedModel implements LanguageModel, BatchStepping {
     /** @return how the models' forward passes run */
     public Stepping stepping() {
         return combined.stepping();
+    }
+
+    /** @return the combination this model runs on the device */
+    @Override
+    public Optional<CombinedModel> combination() {
+        return Optional.of(combined);
     }
 
     /** @return the thread budget of a concurrent step */

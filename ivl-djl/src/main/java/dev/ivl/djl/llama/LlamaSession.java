@@ -57,6 +57,7 @@ public final class LlamaSession implements Session {
      * @param tokens at least one token id
      * @return logits {@code [tokens.length][vocabSize]}
      */
+    @Override
     public float[][] appendAll(int... tokens) {
         float[][] result = new float[tokens.length][];
         run(tokens, true, null, false, (start, logits) -> {
@@ -77,6 +78,16 @@ public final class LlamaSession implements Session {
      */
     float[] appendCascade(int[] tokens, float[][] baseLogits, boolean withText) {
         return lastRow(tokens, baseLogits, withText);
+    }
+
+    /** As {@link #appendCascade}, returning the logits after every one of the tokens. */
+    float[][] appendCascadeAll(int[] tokens, float[][] baseLogits, boolean withText) {
+        float[][] result = new float[tokens.length][];
+        run(tokens, true, baseLogits, withText, (start, logits) -> {
+            float[][] rows = toHost(logits);
+            System.arraycopy(rows, 0, result, start, rows.length);
+        });
+        return result;
     }
 
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); the last logits, on the host. */

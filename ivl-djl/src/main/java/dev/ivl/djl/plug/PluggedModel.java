@@ -1,6 +1,7 @@
 package dev.ivl.djl.plug;
 
 import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.combine.Combination;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.ResidualCombiner;
 import dev.ivl.core.combine.VocabularyPolicy;
@@ -55,7 +56,7 @@ import java.util.Optional;
  *
  * Thread-safe as its parts are; {@link #close()} frees the models only when {@link #load} loaded them.
  */
-public final class PluggedModel implements LanguageModel, BatchStepping, AutoCloseable {
+public final class PluggedModel implements LanguageModel, BatchStepping, Combination, AutoCloseable {
     /** The combination a {@link PluggedModel} decodes with. */
     public enum Kind {
         /** {@code z_base + α·z_delta} in one vocabulary. */
@@ -228,6 +229,12 @@ public final class PluggedModel implements LanguageModel, BatchStepping, AutoClo
     /** @return the value model */
     public LlamaModel value() {
         return value;
+    }
+
+    /** @return the residual combination it decodes; empty for a cascade or through a vocabulary map */
+    @Override
+    public Optional<CombinedModel> combination() {
+        return combined instanceof Combination c ? c.combination() : Optional.empty();
     }
 
     /** @return the tokenizer of the vocabulary tokens are sampled in (the base's, or the map's sampling side) */
