@@ -51,6 +51,12 @@ public final class FactsDemoExport {
         JsonObject ivl = portableIvlJson(value);
         ivl.addProperty("alpha", Float.parseFloat(alpha));
         Experiment.write(to.resolve("value").resolve("ivl.json"), PRETTY.toJson(ivl) + "\n");
+        Path small = run.resolve("models").resolve("S"); // the value model's own base: the draft of `--draft`
+        saveF16(small, to.resolve("draft"));
+        Experiment.write(to.resolve("draft").resolve("ivl.json"), PRETTY.toJson(portableIvlJson(small)) + "\n");
+        Path cascade = run.resolve("models").resolve("cascade-s" + config.seeds().get(0));
+        saveF16(cascade, to.resolve("cascade"));
+        Experiment.write(to.resolve("cascade").resolve("ivl.json"), PRETTY.toJson(portableIvlJson(cascade)) + "\n");
         FactWorld world = FactsExperiment.world(config);
         StringBuilder prompts = new StringBuilder();
         List<FactWorld.Question> questions = FactWorld.questions(world.test());
@@ -72,13 +78,17 @@ public final class FactsDemoExport {
                 - `value/`: the value model trained by inverse value learning next to the small base S, λ = %s (seed
                   %d). Decode with z_L + α·z_value, α = %s: `ivl demo` reads α from `value/ivl.json`. λ and α were
                   chosen on the validation people, never on the test people.
+                - `draft/`: the small base S (%s) the value model was trained next to, pre-trained only: with the
+                  value model it drafts for L + value (`ivl generate --draft`, speculative decoding).
+                - `cascade/`: a value model of the cascade scheme trained next to S (seed %d, λ in its `ivl.json`; the
+                  study plugs it in with α = 1): it also reads its base's next-token distribution.
                 - `prompts.jsonl`: %d requests about test people (no demonstration asks about them; their facts are
                   only in the pre-training text), each `{"prompt": user request, "reference": expected answer}`;
                   wrap the prompt in the Llama-2 chat format and decode greedily.
 
                 Weights are float16. See docs/RESULTS.md, "The facts study".
-                """, config.scale(), config.large(), m.group(1), config.seeds().get(0), alpha,
-                Math.min(PROMPTS, questions.size())));
+                """, config.scale(), config.large(), m.group(1), config.seeds().get(0), alpha, config.small(),
+                config.seeds().get(0), Math.min(PROMPTS, questions.size())));
         return "L + value (λ=" + m.group(1) + ", α=" + alpha + ")";
     }
 
