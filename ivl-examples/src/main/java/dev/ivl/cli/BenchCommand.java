@@ -11,6 +11,11 @@ import dev.ivl.core.model.LanguageModel;
 import dev.ivl.djl.llama.LlamaCombinedModel;
 import dev.ivl.examples.bench.ConcurrencyBench;
 import dev.ivl.examples.bench.ServeLoad;
+import dev.ivl.examples.bench.SpeculationBench;
+import dev.ivl.core.generate.GenerationConfig;
+import dev.ivl.core.text.TextTokenizer;
+import dev.ivl.djl.tokenizer.ChatMessage;
+import java.util.ArrayList;
 import dev.ivl.examples.serve.ServedModel;
 import dev.ivl.djl.plug.PlugOptions;
 import dev.ivl.djl.plug.PluggedModel;
@@ -118,9 +123,42 @@ final class BenchCommand implements Callable<Integer> {
             + "per token, and greedy continuations compared with f32's")
     Path quality;
 
+    @Option(names = "--draft", paramLabel = "DIR", description = "instead of the decode figures, measure speculative "
+            + "decoding: this small base plus --value drafts for --model plus --value, against plain decoding with "
+            + "--model plus --value, on the prompts of --prompts (trained models: random weights accept nothing)")
+    Path draft;
+
+    @Option(names = "--draft-tokens", split = ",", defaultValue = "2,4,8", paramLabel = "K",
+            description = "with --draft: the tokens drafted per round to measure (default: ${DEFAULT-VALUE})")
+    List<Integer> draftTokens;
+
+    @Option(names = "--temperatures", split = ",", defaultValue = "0,0.7", paramLabel = "T",
+            description = "with --draft: 0 = greedy (default: ${DEFAULT-VALUE})")
+    List<Float> temperatures;
+
+    @Option(names = "--prompts", paramLabel = "FILE", description = "with --draft: the prompts, a .txt (a line each) or "
+            + ".jsonl (a \"prompt\" or \"text\" field) file")
+    Path prompts;
+
+    @Option(names = "--stepping", defaultValue = "sequential", description = "with --draft: how the models of the "
+            + "plain and the speculative decoding step, sequential or concurrent (default: ${DEFAULT-VALUE})")
+    String stepping;
+
+    @Option(names = "--chat", description = "with --draft: wrap each prompt as a user turn in the value model's chat"
+            + " template (stop at the end of sequence); without it, prompts are raw text continued for --new-tokens")
+    boolean chat;
+
     @Override
     public Integer call() {
         int budget = Cli.configureThreads(threads); // before anything starts the engine, which reads it once
+        if (draft != null) {
+            if (weights == null || weights.model == null || value == null || value.model == null || prompts == null) {
+                throw new IllegalParameterException("--draft", draft, "needs --model DIR, --value DIR and --prompts"
+                        + " FILE (trained models)");
+            }
+            return speculation(weights.model, value.model, Cli.enumOption("--stepping", stepping, Stepping.class),
+                    budget);
+        }
         if (serveLoad != null) {
             if (weights == null || weights.model == null || (value != null && value.model == null) || serveLoad < 1
                     || clients < 1) {
@@ -224,6 +262,35 @@ final class BenchCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    private int speculation(Path baseDir, Path valueDir, Stepping steps, int budget) {
+        for (int k : draftTokens) {
+            if (k < 1 || k > dev.ivl.core.generate.Speculation.MAX_DRAFT_TOKENS) {
+                throw new IllegalParameterException("--draft-tokens", k, "must be in [1, "
+                        + dev.ivl.core.generate.Speculation.MAX_DRAFT_TOKENS + "]");
+            }
+        }
+        System.err.println("ivl bench: loading " + baseDir + ", " + valueDir + " and " + draft + " ...");
+        try (PluggedModel pair = PluggedModel.load(baseDir, valueDir, PlugOptions.builder()
+                .alpha(ValueOptions.recordedAlpha(valueDir)).stepping(steps).threads(budget)
+                .load(modelOptions.toLoadOptions()).build());
+                LlamaModel small = LlamaModel.load(draft, pair.base().options())) {
+            PluggedModel drafting = PluggedModel.plug(small, pair.value(), pair.options());
+            TextTokenizer tok = pair.tokenizer().orElseThrow(() -> new IllegalParameterException("--model", baseDir,
+                    "has no tokenizer.json, which --prompts needs"));
+            List<int[]> ids = new ArrayList<>();
+            for (String text : CorpusTexts.read(List.of(prompts), 200, List.of("prompt", "text"))) {
+                ids.add(chat ? tok.encode(pair.chatTemplate("zephyr").render(List.of(ChatMessage.user(text)), true),
+                        false) : tok.encode(text));
+            }
+            GenerationConfig config = GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(!chat).build();
+            System.err.printf(Locale.ROOT, "ivl bench: %d + 1 warm-up repetitions of %d prompts, k = %s, T = %s ...%n",
+                    repetitions, ids.size(), draftTokens, temperatures);
+            System.out.print(SpeculationBench.run(pair, drafting, ids, config, draftTokens, temperatures,
+                    repetitions).toText());
+        }
+        return 0;
     }
 
     private int concurrent(Path baseDir, Path valueDir) {

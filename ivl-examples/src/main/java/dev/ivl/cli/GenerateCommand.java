@@ -6,6 +6,7 @@ import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.GenerationResult;
 import dev.ivl.core.generate.Generator;
+import dev.ivl.core.generate.Speculation;
 import dev.ivl.core.generate.TokenListener;
 import dev.ivl.core.text.TextTokenizer;
 import dev.ivl.djl.tokenizer.ChatMessage;
@@ -71,16 +72,25 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     StepOptions stepOptions;
 
+    @Mixin
+    DraftOptions draftOptions;
+
     @Override
     public Integer call() {
         stepOptions.configure();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        Speculation speculation = draftOptions.draft == null ? null : draftOptions.speculation();
         try (Cli.Loaded loaded = Cli.load(model, valueOptions, stepOptions, modelOptions);
-                HfTokenizer given = tokenizer == null ? null : HfTokenizer.load(tokenizer)) {
+                HfTokenizer given = tokenizer == null ? null : HfTokenizer.load(tokenizer);
+                DraftOptions.Draft draft = draftOptions.draft == null ? null
+                        : DraftOptions.load(draftOptions.draft, loaded)) {
             if (given != null) {
                 given.checkCompatible(loaded.model().vocabSize());
             }
             Generator generator = new Generator(loaded.model(), given); // refuses a tokenizer of other ids
+            if (draft != null) {
+                generator = generator.withDraft(draft.model(), speculation); // refuses another vocabulary
+            }
             TextTokenizer tok = generator.tokenizer().orElse(null);
             if (tok == null && prompt.text != null) {
                 throw new InvalidInputException(model + " has no tokenizer.json: give --tokenizer FILE or --prompt-ids");
@@ -99,9 +109,12 @@ final class GenerateCommand implements Callable<Integer> {
             out.println(toJson(result));
         } else {
             out.println();
-            System.err.printf(Locale.ROOT, "[%s: %d prompt + %d new tokens, prefill %.1f ms, %.2f ms/token]%n",
+            System.err.printf(Locale.ROOT, "[%s: %d prompt + %d new tokens, prefill %.1f ms, %.2f ms/token%s]%n",
                     result.finishReason(), result.usage().promptTokens(), result.usage().completionTokens(),
-                    result.timings().prefillMillis(), result.timings().meanTokenMillis());
+                    result.timings().prefillMillis(), result.timings().meanTokenMillis(),
+                    result.speculation().map(s -> String.format(Locale.ROOT, "; drafted %d, accepted %d (%.0f %%),"
+                            + " rejected %d, in %d rounds", s.drafted(), s.accepted(), 100 * s.acceptanceRate(),
+                            s.rejected(), s.rounds())).orElse(""));
         }
         return 0;
     }
@@ -145,6 +158,8 @@ final class GenerateCommand implements Callable<Integer> {
         json.put("timings", Map.of("prefillMillis", r.timings().prefillMillis(),
                 "meanTokenMillis", r.timings().meanTokenMillis(), "tokenMillis", r.timings().tokenMillis()));
         json.put("seed", r.seed());
+        r.speculation().ifPresent(s -> json.put("speculation", Map.of("rounds", s.rounds(), "drafted", s.drafted(),
+                "accepted", s.accepted(), "rejected", s.rejected())));
         return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(json);
     }
 }

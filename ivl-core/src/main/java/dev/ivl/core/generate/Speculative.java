@@ -5,6 +5,8 @@ import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.combine.Combination;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.LogitsCombiner;
+import dev.ivl.core.combine.Stepping;
+import dev.ivl.core.internal.ConcurrentSteps;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Session;
 import dev.ivl.core.sample.CategoricalSampler;
@@ -15,6 +17,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.random.RandomGenerator;
 
 /**
@@ -42,6 +47,11 @@ import java.util.random.RandomGenerator;
  * kept (its logits then serve the target's extra token); a rejection rewinds it past the tokens not kept. So it never
  * runs twice for the same token at the same position. Models that are no combination (a cascade, whose value model
  * reads its own base's distribution) run whole, each with its own session.
+ *
+ * <p>When a combination steps its parts at the same time ({@link Stepping#CONCURRENT}), so does speculation, on one
+ * extra thread per request: the draft's parts each step, and during the verification the shared parts take the last
+ * drafted token while the target's own parts score the round (that work is rewound if a drafted token is rejected).
+ * Each part then runs with the engine's intra-op threads: give the engine one per core it may use.
  */
 final class Speculative {
     private final Parts draft;
@@ -58,12 +68,17 @@ final class Speculative {
         this.targetContext = target.maxSequenceLength();
     }
 
-    /** The models a combination is computed from and how, or a model on its own. */
-    private record Parts(List<LanguageModel> models, LogitsCombiner combiner, int size) {
+    /**
+     * The models a combination is computed from and how, or a model on its own.
+     *
+     * @param concurrent whether the combination steps its parts at the same time ({@link Stepping#CONCURRENT})
+     */
+    private record Parts(List<LanguageModel> models, LogitsCombiner combiner, int size, boolean concurrent) {
         static Parts of(LanguageModel model) {
             Optional<CombinedModel> combined = model instanceof Combination c ? c.combination() : Optional.empty();
-            return combined.map(c -> new Parts(c.parts(), c.combiner(), c.vocabSize()))
-                    .orElseGet(() -> new Parts(List.of(model), null, model.vocabSize()));
+            return combined.map(c -> new Parts(c.parts(), c.combiner(), c.vocabSize(),
+                    c.stepping() == Stepping.CONCURRENT))
+                    .orElseGet(() -> new Parts(List.of(model), null, model.vocabSize(), false));
         }
 
         /** @return the combined logits of the parts' rows, a new array */
@@ -103,6 +118,8 @@ final class Speculative {
         private final int[] draftPart;
         private final int[] targetPart;
         private final boolean[] shared;
+        /** Under concurrent stepping, the thread that steps the parts but the first; else null. */
+        private final ExecutorService worker;
         /** The kept tokens (prompt first), then the round's drafted ones. */
         private int[] seq;
         private int length;
@@ -129,6 +146,11 @@ final class Speculative {
             }
             seq = Arrays.copyOf(prompt, prompt.length + Speculation.MAX_DRAFT_TOKENS + 16);
             length = prompt.length;
+            worker = draft.concurrent() || target.concurrent() ? Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ivl-speculation-step");
+                t.setDaemon(true);
+                return t;
+            }) : null;
         }
 
         private int[] indices(List<LanguageModel> parts) {
@@ -183,12 +205,10 @@ final class Speculative {
             double[][] p = greedy ? null : new double[k][];
             int proposed = 0;
             for (int i = 0; i < k; i++) { // draft: one step per token
-                float[][] rows = new float[draftPart.length][];
+                float[][] rows = draftRows(n + i);
                 for (int j = 0; j < rows.length; j++) {
-                    int u = draftPart[j];
-                    rows[j] = lastRow(u, n + i);
-                    if (shared[u]) {
-                        sharedRows[u][i] = rows[j];
+                    if (shared[draftPart[j]]) {
+                        sharedRows[draftPart[j]][i] = rows[j];
                     }
                 }
                 float[] z = draft.combine(rows);
@@ -211,13 +231,7 @@ final class Speculative {
             k = proposed;
             rounds++;
             drafted += k;
-            float[][][] targetRows = new float[models.size()][][];
-            for (int u : targetPart) { // verify: the target's own parts score every drafted position in one pass
-                if (!shared[u] && targetRows[u] == null) {
-                    float[][] all = sessions.get(u).appendAll(pending(u, n + k));
-                    targetRows[u] = Arrays.copyOfRange(all, all.length - (k + 1), all.length);
-                }
-            }
+            float[][][] targetRows = verify(n, k, sharedRows);
             int kept = 0;
             int token = -1;
             boolean keep = false;
@@ -257,6 +271,75 @@ final class Speculative {
                 s.rewind(Math.min(s.position(), length - 1));
             }
             return kept == k;
+        }
+
+        /** @return the draft's parts' logits after {@code seq[0, end)}, the parts stepped at the same time if asked */
+        private float[][] draftRows(int end) {
+            float[][] rows = new float[draftPart.length][];
+            if (worker == null || !draft.concurrent() || rows.length == 1) {
+                for (int j = 0; j < rows.length; j++) {
+                    rows[j] = lastRow(draftPart[j], end);
+                }
+                return rows;
+            }
+            List<Future<float[]>> rest = new ArrayList<>();
+            for (int j = 1; j < rows.length; j++) {
+                int u = draftPart[j];
+                rest.add(worker.submit(() -> lastRow(u, end)));
+            }
+            RuntimeException failure = null;
+            try {
+                rows[0] = lastRow(draftPart[0], end);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            List<float[]> done = ConcurrentSteps.awaitAll(rest); // every step, even after a failure
+            if (failure != null) {
+                throw failure;
+            }
+            for (int j = 1; j < rows.length; j++) {
+                rows[j] = done.get(j - 1);
+            }
+            return rows;
+        }
+
+        /**
+         * Scores the drafted tokens: the target's own parts in one pass each; under concurrent stepping, the shared
+         * parts meanwhile take the last drafted token (needed if every drafted token is kept; rewound otherwise).
+         *
+         * @return the own parts' logits at the k + 1 positions, by model index
+         */
+        private float[][][] verify(int n, int k, float[][][] sharedRows) {
+            List<Future<float[]>> ahead = new ArrayList<>();
+            List<Integer> aheadParts = new ArrayList<>();
+            if (worker != null && target.concurrent()) {
+                for (int u : targetPart) {
+                    if (shared[u]) {
+                        aheadParts.add(u);
+                        ahead.add(worker.submit(() -> lastRow(u, n + k)));
+                    }
+                }
+            }
+            float[][][] targetRows = new float[models.size()][][];
+            RuntimeException failure = null;
+            try {
+                for (int u : targetPart) {
+                    if (!shared[u] && targetRows[u] == null) {
+                        float[][] all = sessions.get(u).appendAll(pending(u, n + k));
+                        targetRows[u] = Arrays.copyOfRange(all, all.length - (k + 1), all.length);
+                    }
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            List<float[]> done = ConcurrentSteps.awaitAll(ahead);
+            if (failure != null) {
+                throw failure;
+            }
+            for (int i = 0; i < done.size(); i++) {
+                sharedRows[aheadParts.get(i)][k] = done.get(i);
+            }
+            return targetRows;
         }
 
         /**
@@ -299,6 +382,9 @@ final class Speculative {
 
         @Override
         public void close() {
+            if (worker != null) {
+                worker.shutdown();
+            }
             sessions.forEach(Session::close);
         }
     }

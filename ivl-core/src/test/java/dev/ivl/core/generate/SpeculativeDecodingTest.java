@@ -9,6 +9,7 @@ import dev.ivl.core.IllegalParameterException;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.fakes.FakeModel;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.sample.LogitsProcessor;
@@ -88,9 +89,12 @@ class SpeculativeDecodingTest {
         int[] plain = generate(new Generator(f.target()), prompt, config).tokens();
         assertEquals(200, plain.length);
         for (Speculation s : List.of(Speculation.of(1), Speculation.of(2), Speculation.of(4), Speculation.of(8),
-                new Speculation(8, true))) {
+                new Speculation(8, true), new Speculation(3, false))) {
             Family fresh = Family.create();
-            GenerationResult r = generate(new Generator(fresh.target()).withDraft(fresh.draft(), s), prompt, config);
+            // the last one steps the parts at the same time: the draft's bases and value, the target's base and value
+            Stepping stepping = s.draftTokens() == 3 ? Stepping.CONCURRENT : Stepping.SEQUENTIAL;
+            GenerationResult r = generate(new Generator(fresh.target().withStepping(stepping))
+                    .withDraft(fresh.draft().withStepping(stepping), s), prompt, config);
             assertArrayEquals(plain, r.tokens(), s.toString());
             SpeculationStats stats = r.speculation().orElseThrow();
             assertTrue(stats.accepted() > 0 && stats.rejected() > 0, "the draft is right sometimes, not always: "

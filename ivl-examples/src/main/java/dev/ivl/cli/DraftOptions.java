@@ -1,0 +1,69 @@
+package dev.ivl.cli;
+
+import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.generate.Speculation;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.djl.llama.LlamaModel;
+import dev.ivl.djl.plug.PluggedModel;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Speculative decoding: a small base that, with the same value model, drafts for the model given. */
+final class DraftOptions {
+    @Option(names = "--draft", paramLabel = "DIR", description = "speculative decoding: this small base (for IVL, the "
+            + "one the value model was trained next to) plus the same --value drafts tokens that the model checks in "
+            + "one pass each round; same output, greedy token for token, sampled in distribution")
+    Path draft;
+
+    @Option(names = "--draft-tokens", defaultValue = "4", paramLabel = "K",
+            description = "with --draft: tokens drafted per round (default: ${DEFAULT-VALUE})")
+    int draftTokens;
+
+    @Option(names = "--adaptive-draft", description = "with --draft: let K follow the acceptance (one more after a "
+            + "round that kept every drafted token, one fewer after a rejection, between 1 and --draft-tokens)")
+    boolean adaptive;
+
+    /**
+     * @return the speculation the options ask for
+     * @throws IllegalParameterException naming {@code --draft-tokens} when it is outside [1, 64]
+     */
+    Speculation speculation() {
+        if (draftTokens < 1 || draftTokens > Speculation.MAX_DRAFT_TOKENS) {
+            throw new IllegalParameterException("--draft-tokens", draftTokens, "must be in [1, "
+                    + Speculation.MAX_DRAFT_TOKENS + "]");
+        }
+        return new Speculation(draftTokens, adaptive);
+    }
+
+    /**
+     * Loads the draft base as the target's base was loaded and plugs the target's value model into it, the one
+     * value model instance serving both (it then runs once per token).
+     *
+     * @param loaded the target
+     * @return the draft, which closes its base
+     */
+    static Draft load(Path dir, Cli.Loaded loaded) {
+        LlamaModel small = LlamaModel.load(dir, loaded.base().options());
+        Cli.noteFloat32Weights(small);
+        try {
+            PluggedModel pair = loaded.plugged();
+            return new Draft(small, pair == null ? small : PluggedModel.plug(small, pair.value(), pair.options()));
+        } catch (RuntimeException e) {
+            small.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A loaded draft.
+     *
+     * @param base the small base, owned
+     * @param model the model that drafts: the base, or the base with the target's value model
+     */
+    record Draft(LlamaModel base, LanguageModel model) implements AutoCloseable {
+        @Override
+        public void close() {
+            base.close();
+        }
+    }
+}
