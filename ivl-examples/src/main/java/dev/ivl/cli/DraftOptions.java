@@ -46,6 +46,8 @@ final class DraftOptions {
         LlamaModel small = LlamaModel.load(dir, loaded.base().options());
         Cli.noteFloat32Weights(small);
         try {
+            LanguageModel target = loaded.model();
+            Speculation.requireOneVocabulary(small, target.vocabSize(), target.tokenizer().orElse(null));
             PluggedModel pair = loaded.plugged();
             return new Draft(small, pair == null ? small : PluggedModel.plug(small, pair.value(), pair.options()));
         } catch (RuntimeException e) {

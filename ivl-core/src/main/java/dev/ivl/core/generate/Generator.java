@@ -80,17 +80,7 @@ public final class Generator {
      */
     public Generator withDraft(LanguageModel draft, Speculation speculation) {
         Objects.requireNonNull(speculation, "speculation");
-        if (draft.vocabSize() != model.vocabSize()) {
-            throw new InvalidInputException("the draft has a vocabulary of " + draft.vocabSize() + " tokens and the"
-                    + " target one of " + model.vocabSize() + ": speculative decoding needs one vocabulary");
-        }
-        Optional<? extends TextTokenizer> theirs = draft.tokenizer();
-        if (theirs.isPresent() && tokenizer != null) {
-            Vocabularies.difference(tokenizer, theirs.get(), model.vocabSize()).ifPresent(d -> {
-                throw new InvalidInputException("the draft's tokenizer differs from the target's (" + d
-                        + "): speculative decoding needs one vocabulary");
-            });
-        }
+        Speculation.requireOneVocabulary(draft, model.vocabSize(), tokenizer);
         return new Generator(this, new Speculative(draft, model, speculation));
     }
 

@@ -1,6 +1,11 @@
 package dev.ivl.core.generate;
 
 import dev.ivl.core.IllegalParameterException;
+import dev.ivl.core.InvalidInputException;
+import dev.ivl.core.model.LanguageModel;
+import dev.ivl.core.text.TextTokenizer;
+import dev.ivl.core.text.Vocabularies;
+import java.util.Optional;
 
 /**
  * How speculative decoding drafts ({@link Generator#withDraft}): the draft model proposes up to
@@ -19,6 +24,29 @@ public record Speculation(int draftTokens, boolean adaptive) {
     public Speculation {
         if (draftTokens < 1 || draftTokens > MAX_DRAFT_TOKENS) {
             throw new IllegalParameterException("draftTokens", draftTokens, "must be in [1, " + MAX_DRAFT_TOKENS + "]");
+        }
+    }
+
+    /**
+     * Checks that a model can draft for a target: the same vocabulary size and, when both tokenizers are known, the
+     * same tokens.
+     *
+     * @param draft the draft model
+     * @param targetVocabSize the target's vocabulary size
+     * @param targetTokenizer the tokenizer the target samples in, or null when unknown
+     * @throws InvalidInputException in one line, if the vocabularies differ
+     */
+    public static void requireOneVocabulary(LanguageModel draft, int targetVocabSize, TextTokenizer targetTokenizer) {
+        if (draft.vocabSize() != targetVocabSize) {
+            throw new InvalidInputException("the draft has a vocabulary of " + draft.vocabSize() + " tokens and the"
+                    + " target one of " + targetVocabSize + ": speculative decoding needs one vocabulary");
+        }
+        Optional<? extends TextTokenizer> theirs = draft.tokenizer();
+        if (theirs.isPresent() && targetTokenizer != null) {
+            Vocabularies.difference(targetTokenizer, theirs.get(), targetVocabSize).ifPresent(d -> {
+                throw new InvalidInputException("the draft's tokenizer differs from the target's (" + d
+                        + "): speculative decoding needs one vocabulary");
+            });
         }
     }
 
