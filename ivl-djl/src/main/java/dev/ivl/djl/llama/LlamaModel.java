@@ -510,7 +510,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
 
     /**
      * Runs an inference pass of {@code rows} rows: without autograd, whatever the thread (PyTorch's grad mode is per
-     * thread), and as a {@link KernelPass} where Java's products are faster (int8 weights; 2 to 16 float32 rows on the
+     * thread), and as a {@link KernelPass} where Java's products are faster (int8 weights; 2 to 128 float32 rows on the
      * CPU).
      */
     private NDArray inference(int rows, java.util.function.Supplier<NDArray> pass) {

@@ -21,7 +21,8 @@ sealed interface Matrix {
 
     /**
      * Float32 or float16 weights on the engine. Within a {@link KernelPass}, a product of float32 weights with 2 to
-     * {@value KernelPass#MAX_ROWS} rows on the CPU runs in Java ({@link Float32Kernel}), reading the weights in place.
+     * {@value KernelPass#MAX_ROWS} rows on the CPU runs in Java ({@link Float32Kernel}), reading the weights from the
+     * engine's memory.
      *
      * @param weight {@code [out, in]}
      */

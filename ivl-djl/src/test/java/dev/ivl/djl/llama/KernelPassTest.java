@@ -24,7 +24,7 @@ class KernelPassTest {
     private static final double TOLERANCE = 1e-4; // float32 dot products of about a thousand terms in [-1, 1]
 
     @Test
-    void theFloat32KernelEqualsTheProductForEveryRowCountItTakes() {
+    void theFloat32KernelEqualsTheProductForRowCountsAcrossItsRange() {
         assertTrue(Int8Matrix.available(), "surefire runs with the Vector API module");
         try (NDManager manager = NDManager.newBaseManager()) {
             int saved = JniUtils.getNumThreads();
@@ -33,7 +33,7 @@ class KernelPassTest {
                     JniUtils.setNumThreads(threads);
                     for (int in : new int[] {1024, 1030}) { // 1030: a tail past the last vector
                         for (int out : new int[] {256, 259}) { // 259 = 64 tiles of four rows and three rows more
-                            for (int rows = 2; rows <= KernelPass.MAX_ROWS; rows++) {
+                            for (int rows : new int[] {2, 3, 4, 5, 7, 8, 9, 16, 17, 63, KernelPass.MAX_ROWS}) {
                                 check(manager, rows, in, out, threads * 1000L + in * 10L + out + rows);
                             }
                         }
