@@ -203,6 +203,10 @@ class ServeCommandTest {
                         HttpResponse.BodyHandlers.ofString());
             } while (after.statusCode() == 429 && System.nanoTime() - start < 10_000_000_000L);
             assertEquals(200, after.statusCode(), after.body());
+            for (int i = 0; i < 250 && busy.cancelledStreams() == 0; i++) {
+                Thread.sleep(20); // the request's thread counts the end it hears after the batch freed the slot
+            }
+            assertEquals(1, busy.cancelledStreams(), "the stream ended cancelled, not at its 100 tokens");
         }
     }
 

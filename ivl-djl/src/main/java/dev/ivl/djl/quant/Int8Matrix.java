@@ -47,8 +47,8 @@ public final class Int8Matrix {
     public static void requireAvailable(String parameter) {
         if (!available()) {
             throw new IllegalParameterException(parameter, "int8", "needs a JVM started with --add-modules "
-                    + VECTOR_MODULE + " (the int8 kernel uses Java's Vector API; the ivl script adds it when an"
-                    + " argument says int8)");
+                    + VECTOR_MODULE + " (the int8 kernel uses Java's Vector API; the ivl script adds it unless"
+                    + " IVL_NO_VECTOR is set)");
         }
     }
 

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An OpenAI-compatible HTTP server over one {@link ServedModel}: {@code POST /v1/chat/completions} and
@@ -58,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final BatchGenerator batch;
     private final Semaphore admitted; // the sequences that may run or wait: maxBatch + queue
     private final Set<CancellationToken> running = ConcurrentHashMap.newKeySet();
+    private final AtomicLong cancelledStreams = new AtomicLong();
     private volatile boolean closing;
 
     /**
@@ -284,7 +286,9 @@ public final class OpenAiServer implements AutoCloseable {
                     delta.addProperty("content", text);
                     events.send(chunk(request, id, created, delta, null));
                 } else {
-                    if (piece instanceof GenerationResult r && r.finishReason() != FinishReason.CANCELLED) {
+                    if (piece instanceof GenerationResult r && r.finishReason() == FinishReason.CANCELLED) {
+                        cancelledStreams.incrementAndGet();
+                    } else if (piece instanceof GenerationResult r) {
                         events.send(chunk(request, id, created, new JsonObject(), finishReason(r)));
                         events.done();
                     }
@@ -424,6 +428,14 @@ public final class OpenAiServer implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    /**
+     * @return how many streamed generations have ended cancelled: their client went away mid-stream, or the server
+     *     closed
+     */
+    public long cancelledStreams() {
+        return cancelledStreams.get();
     }
 
     /** Stops accepting requests and cancels the generations that run or wait. */
