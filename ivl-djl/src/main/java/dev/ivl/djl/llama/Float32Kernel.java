@@ -2,7 +2,6 @@ package dev.ivl.djl.llama;
 
 import dev.ivl.djl.internal.SpinPool;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -20,7 +19,6 @@ final class Float32Kernel {
     /** The widest float vectors of this CPU: 16 lanes with AVX-512, 8 with AVX2. */
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = FLOATS.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     /** Weight rows below which a product is not split across threads. */
     private static final int MIN_ROWS_PER_THREAD = 64;
@@ -31,7 +29,7 @@ final class Float32Kernel {
      * {@code y = x · Wᵀ} on up to {@code threads} threads of the {@link SpinPool#shared shared pool} (the caller's
      * among them), each taking a block of whole tiles.
      *
-     * @param w the weights {@code [rows, cols]}, float32, row-major, in native byte order
+     * @param w the weights {@code [rows, cols]}, float32, row-major, in the buffer's byte order
      * @param x {@code [tokens, cols]}, row-major
      * @param tokens a multiple of 4 (callers pad with rows of zeros)
      * @param y receives {@code [tokens, rows]}, row-major
@@ -49,10 +47,9 @@ final class Float32Kernel {
     }
 
     /**
-     * {@code y[t][r] = Σ_c w[r][c] · x[t][c]} for weight rows {@code r ∈ [from, to)} and tokens {@code t < tokens}.
-     * Blocks of four weight rows by four tokens keep sixteen accumulators in registers: each step loads four weight
-     * vectors and four activation vectors for sixteen multiply-adds.
-     *
+     * {@code y[t][r] = Σ_c w[r][c] · x[t][c]} for weight rows {@code r ∈ [from, to)} and tokens {@code t < tokens}:
+     * four weight rows at a time copied to the heap, then multiplied with every four tokens, each step loading four
+     * weight vectors and four activation vectors for sixteen multiply-adds; the last rows (fewer than four) one by one.
      */
     private static void multiply(ByteBuffer w, int cols, int rows, float[] x, int tokens, float[] y, int from,
             int to) {
@@ -71,9 +68,12 @@ final class Float32Kernel {
                 tile(block, cols, rows, x, y, r, t);
             }
         }
-        for (; r < to; r++) {
-            for (int t = 0; t < tokens; t++) {
-                y[t * rows + r] = dot(w, r * cols, x, t * cols, cols);
+        if (r < to) {
+            weights.get(r * cols, block, 0, (to - r) * cols);
+            for (int row = r; row < to; row++) {
+                for (int t = 0; t < tokens; t++) {
+                    y[t * rows + row] = dot(block, (row - r) * cols, x, t * cols, cols);
+                }
             }
         }
     }
@@ -156,12 +156,7 @@ final class Float32Kernel {
         y[t3 + 3] = heapSum(a33, w, w3, x, x3, vectorCols, cols);
     }
 
-    /** {@code LANES} weights from float index {@code at}. */
-    private static FloatVector load(ByteBuffer w, int at) {
-        return FloatVector.fromByteBuffer(FLOATS, w, at * Float.BYTES, ORDER);
-    }
-
-    /** An accumulator's lanes added up, plus the columns past the last whole vector, for weights on the heap. */
+    /** An accumulator's lanes added up, plus the columns past the last whole vector. */
     private static float heapSum(FloatVector acc, float[] w, int wRow, float[] x, int xRow, int from, int cols) {
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (int c = from; c < cols; c++) {
@@ -170,27 +165,13 @@ final class Float32Kernel {
         return sum;
     }
 
-    /** An accumulator's lanes added up, plus the columns past the last whole vector. */
-    private static float sum(FloatVector acc, ByteBuffer w, int wRow, float[] x, int xRow, int from, int cols) {
-        return acc.reduceLanes(VectorOperators.ADD) + tail(w, wRow, x, xRow, from, cols);
-    }
-
     /** {@code Σ_c w[wRow + c] · x[xRow + c]}. */
-    private static float dot(ByteBuffer w, int wRow, float[] x, int xRow, int cols) {
+    private static float dot(float[] w, int wRow, float[] x, int xRow, int cols) {
         int vectorCols = cols - cols % LANES;
         FloatVector acc = FloatVector.zero(FLOATS);
         for (int c = 0; c < vectorCols; c += LANES) {
-            acc = load(w, wRow + c).fma(FloatVector.fromArray(FLOATS, x, xRow + c), acc);
+            acc = FloatVector.fromArray(FLOATS, w, wRow + c).fma(FloatVector.fromArray(FLOATS, x, xRow + c), acc);
         }
-        return sum(acc, w, wRow, x, xRow, vectorCols, cols);
-    }
-
-    /** The columns past the last whole vector, one by one. */
-    private static float tail(ByteBuffer w, int wRow, float[] x, int xRow, int from, int cols) {
-        float sum = 0;
-        for (int c = from; c < cols; c++) {
-            sum += w.getFloat((wRow + c) * Float.BYTES) * x[xRow + c];
-        }
-        return sum;
+        return heapSum(acc, w, wRow, x, xRow, vectorCols, cols);
     }
 }
