@@ -15,24 +15,35 @@ final class DraftOptions {
             + "one pass each round; same output, greedy token for token, sampled in distribution")
     Path draft;
 
-    @Option(names = "--draft-tokens", defaultValue = "4", paramLabel = "K",
-            description = "with --draft: tokens drafted per round (default: ${DEFAULT-VALUE})")
-    int draftTokens;
+    @Option(names = "--draft-tokens", paramLabel = "K",
+            description = "with --draft: tokens drafted per round (default: " + DEFAULT_TOKENS + ")")
+    Integer draftTokens;
+
+    private static final int DEFAULT_TOKENS = 4;
 
     @Option(names = "--adaptive-draft", description = "with --draft: let K follow the acceptance (one more after a "
             + "round that kept every drafted token, one fewer after a rejection, between 1 and --draft-tokens)")
     boolean adaptive;
 
     /**
-     * @return the speculation the options ask for
-     * @throws IllegalParameterException naming {@code --draft-tokens} when it is outside [1, 64]
+     * @return the speculation the options ask for, or null without {@code --draft}
+     * @throws IllegalParameterException naming {@code --draft-tokens} when it is outside [1, 64], or an option that
+     *     needs {@code --draft} without it
      */
     Speculation speculation() {
-        if (draftTokens < 1 || draftTokens > Speculation.MAX_DRAFT_TOKENS) {
-            throw new IllegalParameterException("--draft-tokens", draftTokens, "must be in [1, "
-                    + Speculation.MAX_DRAFT_TOKENS + "]");
+        if (draft == null) {
+            if (draftTokens != null || adaptive) {
+                throw new IllegalParameterException(draftTokens != null ? "--draft-tokens" : "--adaptive-draft",
+                        draftTokens != null ? draftTokens : true, "needs --draft DIR");
+            }
+            return null;
         }
-        return new Speculation(draftTokens, adaptive);
+        int k = draftTokens == null ? DEFAULT_TOKENS : draftTokens;
+        if (k < 1 || k > Speculation.MAX_DRAFT_TOKENS) {
+            throw new IllegalParameterException("--draft-tokens", k, "must be in [1, " + Speculation.MAX_DRAFT_TOKENS
+                    + "]");
+        }
+        return new Speculation(k, adaptive);
     }
 
     /**

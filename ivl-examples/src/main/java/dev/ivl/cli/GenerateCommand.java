@@ -79,7 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         stepOptions.configure();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Speculation speculation = draftOptions.draft == null ? null : draftOptions.speculation();
+        Speculation speculation = draftOptions.speculation();
         try (Cli.Loaded loaded = Cli.load(model, valueOptions, stepOptions, modelOptions);
                 HfTokenizer given = tokenizer == null ? null : HfTokenizer.load(tokenizer);
                 DraftOptions.Draft draft = draftOptions.draft == null ? null

@@ -56,6 +56,9 @@ class SpeculativeCliTest {
         CliTest.Run zero = CliTest.run(pair(demo, "--draft", demo.resolve("draft").toString(), "--draft-tokens", "0"));
         assertEquals(1, zero.exit());
         assertTrue(zero.err().contains("--draft-tokens"), zero.err());
+        CliTest.Run alone = CliTest.run(pair(demo, "--draft-tokens", "3"));
+        assertEquals(1, alone.exit());
+        assertTrue(alone.err().contains("--draft-tokens") && alone.err().contains("needs --draft"), alone.err());
     }
 
     @Test
