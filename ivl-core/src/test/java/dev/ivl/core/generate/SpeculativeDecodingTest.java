@@ -165,6 +165,46 @@ class SpeculativeDecodingTest {
         assertEquals(FinishReason.CONTEXT_FULL, got.finishReason());
     }
 
+    @Test
+    void logprobsAreThoseOfPlainDecoding() {
+        Family f = Family.create();
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(30).greedy().logprobs(3).build();
+        GenerationResult plain = generate(new Generator(f.target()), new int[] {3}, config);
+        GenerationResult drafted = generate(new Generator(f.target()).withDraft(f.draft(), Speculation.of(4)),
+                new int[] {3}, config);
+        assertEquals(plain.logprobs(), drafted.logprobs());
+        assertEquals(30, drafted.logprobs().size());
+    }
+
+    @Test
+    void aCancelledGenerationStopsAfterTheSameTokenAsAPlainOneAndClosesItsSessions() {
+        Family f = Family.create();
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(100).greedy().build();
+        for (boolean speculative : new boolean[] {false, true}) {
+            CancellationToken cancel = new CancellationToken();
+            List<Integer> streamed = new java.util.ArrayList<>();
+            TokenListener listener = new TokenListener() {
+                @Override
+                public void onText(String text) {}
+
+                @Override
+                public void onToken(int tokenId) {
+                    streamed.add(tokenId);
+                    if (streamed.size() == 10) {
+                        cancel.cancel();
+                    }
+                }
+            };
+            Generator g = new Generator(f.target());
+            GenerationResult r = (speculative ? g.withDraft(f.draft(), Speculation.of(4)) : g)
+                    .generate(new int[] {1, 2}, config, listener, cancel);
+            assertEquals(FinishReason.CANCELLED, r.finishReason(), "speculative: " + speculative);
+            assertEquals(10, r.tokens().length, "speculative: " + speculative);
+            assertEquals(streamed, Arrays.stream(r.tokens()).boxed().toList(), "every token streamed once, in order");
+        }
+        assertEquals(0, f.large().openSessions() + f.small().openSessions() + f.value().openSessions());
+    }
+
     /**
      * Sampling with every built-in processor: sequences of three tokens over 20,000 seeds, against the exact
      * distribution of plain sampling from the target (enumerated through the same processors). Outcomes expected
