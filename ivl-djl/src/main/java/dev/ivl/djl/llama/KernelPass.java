@@ -9,12 +9,11 @@ import java.util.function.Supplier;
 
 /**
  * A forward pass whose matrix products run in ivl's Java kernels: always for int8 weights, and for float32 weights
- * on the CPU when a pass has 2 to {@value #MAX_ROWS} rows (a batched decode step, a speculative verification, a
- * prompt of up to that many tokens). During the pass the
- * products get the engine's intra-op threads (one within a {@link WorkShare}: the share is the parallelism), while
- * the engine runs its own small ops on the calling thread alone, so that no engine worker spins on a core a
- * product's worker needs (int8 at the TinyLlama shape on 2 cores: 68.6 against 53.5 ms per token with the engine's
- * workers merely told to sleep when idle).
+ * on the CPU when a pass has 2 to {@value #MAX_ROWS} rows (a batched decode step, a speculative check, a prompt of
+ * up to that many tokens). During the pass the products get the engine's intra-op threads (one within a
+ * {@link WorkShare}: the share is the parallelism), while the engine runs its own small ops on the calling thread
+ * alone, so that no engine worker spins on a core a product's worker needs (int8 at the TinyLlama shape on 2 cores:
+ * 68.6 against 53.5 ms per token with the engine's workers merely told to sleep when idle).
  */
 final class KernelPass {
     /**
@@ -22,6 +21,13 @@ final class KernelPass {
      * every row count measured (prompts of 32, 64 and 128 tokens: 76, 82 and 93 tokens/s against 41, 57 and 76).
      */
     static final int MAX_ROWS = 128;
+
+    /**
+     * Weights (a 512 × 512 matrix) below which a float32 product stays on the engine: for such matrices the copies in
+     * and out cost more than the product (the facts study's toy models decoded 1,119 tokens/s with the engine's
+     * products against 867 with the kernel's).
+     */
+    static final long MIN_WEIGHTS = 1 << 18;
 
     private static final ThreadLocal<Integer> THREADS = new ThreadLocal<>();
     /** Per thread, the input and output rows of the last products: a decode step allocates nothing. */
@@ -68,10 +74,8 @@ final class KernelPass {
     }
 
     /**
-     * @return whether the float32 kernel takes {@code x @ wᵀ}: float32 both, on the CPU, 2 to {@value #MAX_ROWS} rows
-     *     and a weight matrix of {@value #MIN_WEIGHTS} to {@code 2³¹} bytes' worth of weights (below, the copies in
-     *     and out cost more than the engine's product: the toy models of the facts study decoded 1,119 tokens/s with
-     *     the engine's products against 867 with the kernel's)
+     * @return whether the float32 kernel takes {@code x @ wᵀ}: both float32, on the CPU, 2 to {@value #MAX_ROWS} rows,
+     *     and a weight matrix of at least {@value #MIN_WEIGHTS} weights and under 2³¹ bytes (a Java buffer's reach)
      */
     static boolean takes(NDArray x, NDArray w) {
         long rows = x.getShape().get(0);
@@ -79,9 +83,6 @@ final class KernelPass {
                 && rows >= 2 && rows <= MAX_ROWS && w.size() >= MIN_WEIGHTS
                 && w.size() * Float.BYTES <= Integer.MAX_VALUE;
     }
-
-    /** Weights (a 512 × 512 matrix) below which the engine's product is left alone. */
-    static final long MIN_WEIGHTS = 1 << 18;
 
     /** A product in Java: {@code out = in · Wᵀ} on up to {@code threads} threads. */
     interface Product {
