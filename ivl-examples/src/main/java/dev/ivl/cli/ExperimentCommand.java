@@ -10,6 +10,7 @@ import dev.ivl.examples.experiment.Verse;
 import dev.ivl.examples.facts.FactsConfig;
 import dev.ivl.examples.facts.FactsDemoExport;
 import dev.ivl.examples.facts.FactsExperiment;
+import dev.ivl.examples.facts.FactsSpeculation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -68,6 +69,11 @@ final class ExperimentCommand implements Callable<Integer> {
             + "the Genesis text shipped in ivl-test-fixtures")
     Path corpus;
 
+    @Option(names = "--speculation", description = "facts only: after the study, pre-train XL (a base larger than L) "
+            + "and measure speculative decoding, S + value drafting for L + value and for XL + value, into "
+            + "speculation.md (about 10 more minutes at the full scale on 2 cores)")
+    boolean speculation;
+
     @Option(names = "--export-demo", paramLabel = "DIR", description = "facts only: also write the folder `ivl demo` "
             + "reads (base/ = L, value/ = the value model with lambda and alpha chosen on the validation people, "
             + "prompts.jsonl, README.md)")
@@ -89,8 +95,13 @@ final class ExperimentCommand implements Callable<Integer> {
                 }
             }
             FactsConfig facts = FactsConfig.preset(quick ? "quick" : scale == null ? "full" : scale);
-            FactsExperiment.Findings findings = new FactsExperiment(facts, out, line -> System.err.println(line)).run();
+            FactsExperiment experiment = new FactsExperiment(facts, out, line -> System.err.println(line));
+            FactsExperiment.Findings findings = experiment.run();
             System.out.println("results: " + out.resolve("results.md"));
+            if (speculation) {
+                System.out.println("speculation: " + FactsSpeculation.run(experiment, out, findings.chosen(), facts,
+                        line -> System.err.println(line)));
+            }
             if (exportDemo != null) {
                 System.out.println("demo: " + exportDemo + " (base L, "
                         + FactsDemoExport.write(out, findings.chosen(), facts, exportDemo) + ", chosen on validation)");
@@ -99,6 +110,9 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         if (!task.equals("genesis")) {
             throw new IllegalParameterException("--task", task, "must be facts or genesis");
+        }
+        if (speculation) {
+            throw new IllegalParameterException("--speculation", true, "applies to --task facts only");
         }
         if (exportDemo != null) {
             throw new IllegalParameterException("--export-demo", exportDemo, "applies to --task facts only (the genesis"

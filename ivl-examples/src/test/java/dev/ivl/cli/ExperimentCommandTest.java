@@ -68,7 +68,7 @@ class ExperimentCommandTest {
     void theFactsStudyRunsEveryArmAndReportsItsComparisons(@TempDir Path tmp) throws IOException {
         Path demo = tmp.resolve("demo");
         CliTest.Run r = CliTest.run("experiment", "--task", "facts", "--quick", "--out", tmp.resolve("run").toString(),
-                "--export-demo", demo.toString());
+                "--export-demo", demo.toString(), "--speculation");
         assertEquals(0, r.exit(), r.err());
         tmp = tmp.resolve("run");
         String report = Files.readString(tmp.resolve("results.md"));
@@ -92,6 +92,15 @@ class ExperimentCommandTest {
         assertTrue(ivl.has("alpha"), "the alpha chosen on validation travels with the demo");
         assertEquals("S", ivl.getAsJsonArray("bases").get(0).getAsString(), "no absolute path of this machine");
         assertEquals(6, Files.readAllLines(demo.resolve("prompts.jsonl")).size());
+        String speculation = Files.readString(tmp.resolve("speculation.md"));
+        for (String name : List.of("L", "XL")) {
+            String section = speculation.substring(speculation.indexOf("## S + value drafting for " + name + " + value"));
+            for (String row : List.of("| greedy, plain |", "| greedy, k=2 |", "| greedy, k=4 |", "| greedy, k=8 |",
+                    "| T=0.7, plain |", "| T=0.7, k=8 |")) {
+                assertTrue(section.contains(row), name + ": " + row + " in\n" + speculation);
+            }
+        }
+        assertTrue(Files.exists(tmp.resolve("models/XL/model.safetensors")), "XL is pre-trained in the run");
         CliTest.Run shown = CliTest.run("demo", "--dir", demo.toString(), "--prompts", "2", "--max-new-tokens", "8");
         assertEquals(0, shown.exit(), shown.err());
         assertTrue(shown.out().contains("alpha " + ivl.get("alpha").getAsFloat()), shown.out());
@@ -127,5 +136,11 @@ class ExperimentCommandTest {
         assertTrue(genesisDemo.err().contains("--export-demo") && genesisDemo.err().contains("facts only"),
                 genesisDemo.err());
         assertTrue(Files.notExists(tmp.resolve("g")), "refused before anything is written");
+        CliTest.Run genesisSpeculation = CliTest.run("experiment", "--task", "genesis", "--scale", "micro",
+                "--speculation", "--out", tmp.resolve("g2").toString());
+        assertEquals(1, genesisSpeculation.exit());
+        assertTrue(genesisSpeculation.err().contains("--speculation") && genesisSpeculation.err().contains("facts only"),
+                genesisSpeculation.err());
+        assertTrue(Files.notExists(tmp.resolve("g2")), "refused before anything is written");
     }
 }

@@ -36,14 +36,9 @@ public final class FactsDemoExport {
      * @return a one-line description of what was exported
      */
     public static String write(Path run, String chosen, FactsConfig config, Path to) {
-        Matcher m = CHOSEN.matcher(chosen);
-        if (!m.matches()) {
-            throw new IvlException("cannot export a demo for the configuration " + chosen);
-        }
-        float lambda = config.lambdas().stream().filter(l -> FactsExperiment.format(l).equals(m.group(1)))
-                .findFirst().orElseThrow(() -> new IvlException("no value model with λ " + m.group(1) + " in " + run));
-        String alpha = m.group(2) == null ? "1" : m.group(2);
-        Path value = run.resolve("models").resolve("value-l" + lambda + "-s" + config.seeds().get(0));
+        Choice choice = choice(run, chosen, config);
+        Path value = choice.value();
+        String alpha = choice.alpha();
         Path base = run.resolve("models").resolve("L");
         saveF16(base, to.resolve("base"));
         Experiment.write(to.resolve("base").resolve("ivl.json"), PRETTY.toJson(portableIvlJson(base)) + "\n");
@@ -87,9 +82,35 @@ public final class FactsDemoExport {
                   wrap the prompt in the Llama-2 chat format and decode greedily.
 
                 Weights are float16. See docs/RESULTS.md, "The facts study".
-                """, config.scale(), config.large(), m.group(1), config.seeds().get(0), alpha, config.small(),
+                """, config.scale(), config.large(), choice.lambda(), config.seeds().get(0), alpha, config.small(),
                 config.seeds().get(0), Math.min(PROMPTS, questions.size())));
-        return "L + value (λ=" + m.group(1) + ", α=" + alpha + ")";
+        return "L + value (λ=" + choice.lambda() + ", α=" + alpha + ")";
+    }
+
+    /**
+     * The value model and α of a configuration chosen on validation.
+     *
+     * @param value the value model's folder (the first post-training seed's)
+     * @param lambda its λ as the study prints it
+     * @param alpha its α as the study prints it
+     */
+    record Choice(Path value, String lambda, String alpha) {}
+
+    /**
+     * @param run the run folder
+     * @param chosen the configuration chosen on validation, e.g. {@code L+v(0)@2}
+     * @param config the run's scale
+     * @return its value model and α
+     */
+    static Choice choice(Path run, String chosen, FactsConfig config) {
+        Matcher m = CHOSEN.matcher(chosen);
+        if (!m.matches()) {
+            throw new IvlException("no value model in the configuration " + chosen);
+        }
+        float lambda = config.lambdas().stream().filter(l -> FactsExperiment.format(l).equals(m.group(1)))
+                .findFirst().orElseThrow(() -> new IvlException("no value model with λ " + m.group(1) + " in " + run));
+        return new Choice(run.resolve("models").resolve("value-l" + lambda + "-s" + config.seeds().get(0)), m.group(1),
+                m.group(2) == null ? "1" : m.group(2));
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.ivl.core.generate.TokenListener;
 import dev.ivl.core.model.LanguageModel;
 import dev.ivl.core.model.Scheme;
 import dev.ivl.djl.llama.CascadeModel;
+import dev.ivl.djl.llama.LlamaConfig;
 import dev.ivl.djl.llama.LlamaModel;
 import dev.ivl.djl.tokenizer.ChatMessage;
 import dev.ivl.djl.tokenizer.ChatTemplate;
@@ -285,6 +286,24 @@ public final class FactsExperiment {
             VocabularyMapFile.write(data("base-to-other.map"), VocabularyMaps.build(base, other,
                     allTexts(world, newcomers), 2, done -> { }, new Normalization.Paper()));
         }
+    }
+
+    /**
+     * Pre-trains XL, a base of the family larger than L, with the study's pre-training recipe, after {@link #run}:
+     * the target for which speculative decoding is measured ({@link FactsSpeculation}).
+     *
+     * @param shape XL's shape
+     * @return XL's folder
+     */
+    Path trainExtraLarge(ModelShape shape) {
+        Path init = model("init-XL");
+        int vocab = LlamaConfig.load(model("L")).vocabSize();
+        RandomCheckpoint.write(shape.toConfig(vocab, FactsConfig.CONTEXT, false), 103, RandomCheckpoint.Storage.F32,
+                init);
+        copyTokenizer(out.resolve("tokenizer"), init);
+        train("pretrain-XL", base(Scheme.CAUSAL_LM, init, data("pretrain.jsonl"), model("XL"), config.pretrainEpochs(),
+                FactsSpeculation.XL_LEARNING_RATE, 1));
+        return model("XL");
     }
 
     private void copyTokenizer(Path from, Path dir) {
