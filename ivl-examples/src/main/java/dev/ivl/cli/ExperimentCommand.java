@@ -71,7 +71,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--speculation", description = "facts only: after the study, pre-train XL (a base larger than L) "
             + "and measure speculative decoding, S + value drafting for L + value and for XL + value, into "
-            + "speculation.md (about 10 more minutes at the full scale on 2 cores)")
+            + "speculation.md (about 13 more minutes at the full scale on 2 cores)")
     boolean speculation;
 
     @Option(names = "--export-demo", paramLabel = "DIR", description = "facts only: also write the folder `ivl demo` "
