@@ -148,22 +148,10 @@ public final class CombinedModel implements LanguageModel, Combination {
                     Session s = sessions.get(i);
                     pending.add(workers.get(i - 1).submit(() -> s.append(tokens)));
                 }
-                RuntimeException failure = null;
-                try {
-                    logits[0] = sessions.get(0).append(tokens);
-                } catch (RuntimeException e) {
-                    failure = e;
-                }
-                try {
-                    List<float[]> rest = ConcurrentSteps.awaitAll(pending); // every worker, even after a failure
-                    for (int i = 1; i < logits.length; i++) {
-                        logits[i] = rest.get(i - 1);
-                    }
-                } catch (RuntimeException e) {
-                    failure = failure == null ? e : failure;
-                }
-                if (failure != null) {
-                    throw failure;
+                List<float[]> rest = ConcurrentSteps.awaitAfter(() -> logits[0] = sessions.get(0).append(tokens),
+                        pending);
+                for (int i = 1; i < logits.length; i++) {
+                    logits[i] = rest.get(i - 1);
                 }
             }
             float[] out = new float[vocabSize];

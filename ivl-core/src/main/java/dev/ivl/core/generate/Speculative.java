@@ -287,16 +287,7 @@ final class Speculative {
                 int u = draftPart[j];
                 rest.add(worker.submit(() -> lastRow(u, end)));
             }
-            RuntimeException failure = null;
-            try {
-                rows[0] = lastRow(draftPart[0], end);
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            List<float[]> done = ConcurrentSteps.awaitAll(rest); // every step, even after a failure
-            if (failure != null) {
-                throw failure;
-            }
+            List<float[]> done = ConcurrentSteps.awaitAfter(() -> rows[0] = lastRow(draftPart[0], end), rest);
             for (int j = 1; j < rows.length; j++) {
                 rows[j] = done.get(j - 1);
             }
@@ -321,21 +312,14 @@ final class Speculative {
                 }
             }
             float[][][] targetRows = new float[models.size()][][];
-            RuntimeException failure = null;
-            try {
+            List<float[]> done = ConcurrentSteps.awaitAfter(() -> {
                 for (int u : targetPart) {
                     if (!shared[u] && targetRows[u] == null) {
                         float[][] all = sessions.get(u).appendAll(pending(u, n + k));
                         targetRows[u] = Arrays.copyOfRange(all, all.length - (k + 1), all.length);
                     }
                 }
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            List<float[]> done = ConcurrentSteps.awaitAll(ahead);
-            if (failure != null) {
-                throw failure;
-            }
+            }, ahead);
             for (int i = 0; i < done.size(); i++) {
                 sharedRows[aheadParts.get(i)][k] = done.get(i);
             }

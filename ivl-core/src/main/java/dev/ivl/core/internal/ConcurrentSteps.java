@@ -51,6 +51,35 @@ public final class ConcurrentSteps {
     }
 
     /**
+     * Runs this thread's share of a step while other threads run theirs, then waits for all of them ({@link #awaitAll},
+     * even after a failure here: their sessions are not safe to touch before they end).
+     *
+     * @param here the calling thread's work
+     * @param others the steps already handed to other threads
+     * @param <T> what another thread's step returns
+     * @return their results, in order
+     * @throws RuntimeException the calling thread's failure if there was one, else the first other step's
+     */
+    public static <T> List<T> awaitAfter(Runnable here, List<? extends Future<? extends T>> others) {
+        RuntimeException failure = null;
+        try {
+            here.run();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        List<T> results;
+        try {
+            results = awaitAll(others);
+        } catch (RuntimeException e) {
+            throw failure != null ? failure : e;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return results;
+    }
+
+    /**
      * Throws what another thread's work threw, as it was when unchecked, wrapped in an IllegalStateException when
      * checked.
      *

@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** {@link ConcurrentSteps#awaitAll}: results in order, every step awaited, the first failure rethrown. */
+/**
+ * {@link ConcurrentSteps#awaitAll}: results in order, every step awaited, the first failure rethrown; {@link
+ * ConcurrentSteps#awaitAfter}: this thread's failure first.
+ */
 class ConcurrentStepsTest {
     @Test
     void returnsTheResultsInOrder() throws Exception {
@@ -70,6 +73,34 @@ class ConcurrentStepsTest {
         } finally {
             pool.shutdown();
             timer.shutdown();
+        }
+    }
+
+    @Test
+    void awaitAfterRunsThisThreadsShareWaitsForTheOthersAndPrefersThisThreadsFailure() {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            AtomicBoolean ran = new AtomicBoolean();
+            assertEquals(List.of(2), ConcurrentSteps.awaitAfter(() -> ran.set(true), List.of(pool.submit(() -> 2))));
+            assertTrue(ran.get());
+            IllegalStateException here = new IllegalStateException("here");
+            IllegalArgumentException there = new IllegalArgumentException("there");
+            AtomicBoolean slowFinished = new AtomicBoolean();
+            List<Future<Object>> others = List.of(pool.submit(() -> {
+                Thread.sleep(100);
+                slowFinished.set(true);
+                throw there;
+            }));
+            assertSame(here, assertThrows(IllegalStateException.class, () -> ConcurrentSteps.awaitAfter(() -> {
+                throw here;
+            }, others)));
+            assertTrue(slowFinished.get(), "the other thread's step was awaited after this thread failed");
+            assertSame(there, assertThrows(IllegalArgumentException.class,
+                    () -> ConcurrentSteps.awaitAfter(() -> { }, List.of(pool.submit(() -> {
+                        throw there;
+                    })))));
+        } finally {
+            pool.shutdown();
         }
     }
 }
