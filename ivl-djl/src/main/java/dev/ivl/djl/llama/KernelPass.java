@@ -53,18 +53,28 @@ final class KernelPass {
 
     /** Runs {@code pass} as a kernel pass. */
     static <T> T run(Supplier<T> pass) {
-        int threads = WorkShare.current() != null ? 1 : JniUtils.getNumThreads();
-        THREADS.set(threads);
-        if (threads > 1) {
-            JniUtils.setNumThreads(1);
+        THREADS.set(WorkShare.current() != null ? 1 : JniUtils.getNumThreads());
+        try {
+            return engineAlone(pass);
+        } finally {
+            THREADS.remove();
         }
+    }
+
+    /**
+     * Runs {@code pass} with the engine on the calling thread alone: its intra-op threads set to one for the pass,
+     * then restored.
+     */
+    static <T> T engineAlone(Supplier<T> pass) {
+        int threads = JniUtils.getNumThreads();
+        if (threads == 1) {
+            return pass.get();
+        }
+        JniUtils.setNumThreads(1);
         try {
             return pass.get();
         } finally {
-            if (threads > 1) {
-                JniUtils.setNumThreads(threads);
-            }
-            THREADS.remove();
+            JniUtils.setNumThreads(threads);
         }
     }
 

@@ -541,16 +541,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
             if (KernelPass.wanted(rows, dtype, manager.getDevice().isGpu())) {
                 return KernelPass.run(pass);
             }
-            int threads = smallStep && WorkShare.current() == null ? JniUtils.getNumThreads() : 1;
-            if (threads == 1) {
-                return pass.get();
-            }
-            JniUtils.setNumThreads(1);
-            try {
-                return pass.get();
-            } finally {
-                JniUtils.setNumThreads(threads);
-            }
+            return smallStep ? KernelPass.engineAlone(pass) : pass.get();
         } finally {
             if (gradMode) {
                 JniUtils.setGradMode(true);
@@ -624,16 +615,21 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
             NDArray idArray = manager.create(ids, new Shape(b));
             NDArray atArray = manager.create(at, new Shape(b));
             int last = end - 1;
-            NDArray logits = inference(b, () -> each(idArray, atArray, last, positions, caches));
-            float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
-            int vocab = config.vocabSize();
-            float[][] rows = new float[b][];
-            for (int i = 0; i < b; i++) {
-                rows[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-                own.get(i).advance();
-            }
+            float[][] rows = hostRows(inference(b, () -> each(idArray, atArray, last, positions, caches)));
+            own.forEach(LlamaSession::advance);
             return rows;
         }
+    }
+
+    /** @return the rows of {@code [rows, vocabSize]} logits as float32 host arrays */
+    float[][] hostRows(NDArray logits) {
+        int vocab = config.vocabSize();
+        float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][] rows = new float[flat.length / vocab][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+        }
+        return rows;
     }
 
     /** The layers over one new token of each sequence: {@code [B, vocabSize]} logits. */

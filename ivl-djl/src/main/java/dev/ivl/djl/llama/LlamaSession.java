@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.model.Session;
-import java.util.Arrays;
 
 /**
  * One sequence in a {@link LlamaModel}: its KV cache and position. Prompts are fed in chunks of
@@ -59,12 +58,7 @@ public final class LlamaSession implements Session {
      */
     @Override
     public float[][] appendAll(int... tokens) {
-        float[][] result = new float[tokens.length][];
-        run(tokens, true, null, false, (start, logits) -> {
-            float[][] rows = toHost(logits);
-            System.arraycopy(rows, 0, result, start, rows.length);
-        });
-        return result;
+        return allRows(tokens, null, false);
     }
 
     /**
@@ -82,9 +76,14 @@ public final class LlamaSession implements Session {
 
     /** As {@link #appendCascade}, returning the logits after every one of the tokens. */
     float[][] appendCascadeAll(int[] tokens, float[][] baseLogits, boolean withText) {
+        return allRows(tokens, baseLogits, withText);
+    }
+
+    /** Runs the tokens (with the cascade input when {@code baseLogits} is given); every row's logits, on the host. */
+    private float[][] allRows(int[] tokens, float[][] baseLogits, boolean withText) {
         float[][] result = new float[tokens.length][];
         run(tokens, true, baseLogits, withText, (start, logits) -> {
-            float[][] rows = toHost(logits);
+            float[][] rows = model.hostRows(logits);
             System.arraycopy(rows, 0, result, start, rows.length);
         });
         return result;
@@ -93,7 +92,7 @@ public final class LlamaSession implements Session {
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); the last logits, on the host. */
     private float[] lastRow(int[] tokens, float[][] baseLogits, boolean withText) {
         float[][] result = new float[1][];
-        run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = toHost(logits)[0]);
+        run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = model.hostRows(logits)[0]);
         return result[0];
     }
 
@@ -136,17 +135,6 @@ public final class LlamaSession implements Session {
                 }
             }
         }
-    }
-
-    /** @return the rows of {@code [rows, vocabSize]} logits as float32 host arrays */
-    private float[][] toHost(NDArray logits) {
-        int vocab = model.vocabSize();
-        float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
-        float[][] rows = new float[flat.length / vocab][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-        }
-        return rows;
     }
 
     private void check(int[] tokens) {
