@@ -389,14 +389,10 @@ final class Speculative {
         if (max == Float.NEGATIVE_INFINITY) {
             throw new InvalidInputException("cannot sample: no finite logit (every token was filtered out)");
         }
+        double logZ = TokenLogprob.logNormalizer(z);
         double[] p = new double[z.length];
-        double sum = 0;
         for (int i = 0; i < z.length; i++) {
-            p[i] = z[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp((double) z[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < p.length; i++) {
-            p[i] /= sum;
+            p[i] = Math.exp(z[i] - logZ); // 0 for −∞
         }
         return p;
     }
