@@ -265,18 +265,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private int speculation(Path baseDir, Path valueDir, Stepping steps, int budget) {
-        for (int k : draftTokens) {
-            if (k < 1 || k > dev.ivl.core.generate.Speculation.MAX_DRAFT_TOKENS) {
-                throw new IllegalParameterException("--draft-tokens", k, "must be in [1, "
-                        + dev.ivl.core.generate.Speculation.MAX_DRAFT_TOKENS + "]");
-            }
-        }
+        draftTokens.forEach(DraftOptions::checkedTokens);
         System.err.println("ivl bench: loading " + baseDir + ", " + valueDir + " and " + draft + " ...");
         try (PluggedModel pair = PluggedModel.load(baseDir, valueDir, PlugOptions.builder()
                 .alpha(ValueOptions.recordedAlpha(valueDir)).stepping(steps).threads(budget)
                 .load(modelOptions.toLoadOptions()).build());
-                LlamaModel small = LlamaModel.load(draft, pair.base().options())) {
-            PluggedModel drafting = PluggedModel.plug(small, pair.value(), pair.options());
+                DraftOptions.Draft drafting = DraftOptions.load(draft, pair.base(), pair)) {
             TextTokenizer tok = pair.tokenizer().orElseThrow(() -> new IllegalParameterException("--model", baseDir,
                     "has no tokenizer.json, which --prompts needs"));
             List<int[]> ids = new ArrayList<>();
@@ -287,7 +281,7 @@ final class BenchCommand implements Callable<Integer> {
             GenerationConfig config = GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(!chat).build();
             System.err.printf(Locale.ROOT, "ivl bench: %d + 1 warm-up repetitions of %d prompts, k = %s, T = %s ...%n",
                     repetitions, ids.size(), draftTokens, temperatures);
-            System.out.print(SpeculationBench.run(pair, drafting, ids, config, draftTokens, temperatures,
+            System.out.print(SpeculationBench.run(pair, drafting.model(), ids, config, draftTokens, temperatures,
                     repetitions).toText());
         }
         return 0;

@@ -38,28 +38,38 @@ final class DraftOptions {
             }
             return null;
         }
-        int k = draftTokens == null ? DEFAULT_TOKENS : draftTokens;
+        return new Speculation(checkedTokens(draftTokens == null ? DEFAULT_TOKENS : draftTokens), adaptive);
+    }
+
+    /**
+     * @param k a {@code --draft-tokens} value
+     * @return k
+     * @throws IllegalParameterException naming {@code --draft-tokens} when k is outside [1, 64]
+     */
+    static int checkedTokens(int k) {
         if (k < 1 || k > Speculation.MAX_DRAFT_TOKENS) {
             throw new IllegalParameterException("--draft-tokens", k, "must be in [1, " + Speculation.MAX_DRAFT_TOKENS
                     + "]");
         }
-        return new Speculation(k, adaptive);
+        return k;
     }
 
     /**
      * Loads the draft base as the target's base was loaded and plugs the target's value model into it, the one
      * value model instance serving both (it then runs once per token).
      *
-     * @param loaded the target
+     * @param dir the draft base's folder
+     * @param base the target's base
+     * @param pair the target's base with its value model, or null when the target is the base alone
      * @return the draft, which closes its base
+     * @throws dev.ivl.core.InvalidInputException in one line if the draft's vocabulary is not the target's
      */
-    static Draft load(Path dir, Cli.Loaded loaded) {
-        LlamaModel small = LlamaModel.load(dir, loaded.base().options());
+    static Draft load(Path dir, LlamaModel base, PluggedModel pair) {
+        LlamaModel small = LlamaModel.load(dir, base.options());
         Cli.noteFloat32Weights(small);
         try {
-            LanguageModel target = loaded.model();
+            LanguageModel target = pair != null ? pair : base;
             Speculation.requireOneVocabulary(small, target.vocabSize(), target.tokenizer().orElse(null));
-            PluggedModel pair = loaded.plugged();
             return new Draft(small, pair == null ? small : PluggedModel.plug(small, pair.value(), pair.options()));
         } catch (RuntimeException e) {
             small.close();

@@ -83,7 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (Cli.Loaded loaded = Cli.load(model, valueOptions, stepOptions, modelOptions);
                 HfTokenizer given = tokenizer == null ? null : HfTokenizer.load(tokenizer);
                 DraftOptions.Draft draft = draftOptions.draft == null ? null
-                        : DraftOptions.load(draftOptions.draft, loaded)) {
+                        : DraftOptions.load(draftOptions.draft, loaded.base(), loaded.plugged())) {
             if (given != null) {
                 given.checkCompatible(loaded.model().vocabSize());
             }
