@@ -37,6 +37,40 @@ public final class SpinPool {
         return workers.length + 1;
     }
 
+    /** The rows of a product one range must hold at least for the product to be split. */
+    private static final int MIN_ROWS_PER_RANGE = 64;
+
+    /** The body of a loop over a range of rows. */
+    @FunctionalInterface
+    public interface RowRange {
+        /**
+         * @param from the first row
+         * @param to one past the last
+         */
+        void run(int from, int to);
+    }
+
+    /**
+     * Cuts the rows {@code [0, rows)} of a product into up to {@code threads} ranges of at least 64 rows, each a
+     * whole number of {@code block}s but the last, and runs them at once ({@link #run}); a single range runs on the
+     * calling thread alone.
+     *
+     * @param rows the rows
+     * @param block the rows a range's start is a multiple of (a kernel's tile height)
+     * @param threads the threads granted, the caller's among them
+     * @param body the work of one range
+     */
+    public void forRanges(int rows, int block, int threads, RowRange body) {
+        int n = Math.max(1, Math.min(Math.min(threads, parallelism()), rows / MIN_ROWS_PER_RANGE));
+        if (n == 1) {
+            body.run(0, rows);
+            return;
+        }
+        int blocks = rows / block;
+        run(n, i -> body.run((int) ((long) blocks * i / n) * block,
+                i == n - 1 ? rows : (int) ((long) blocks * (i + 1) / n) * block));
+    }
+
     /**
      * Runs {@code body(i)} for every {@code i} in {@code [0, parts)}, part 0 on the calling thread; returns when
      * every part is done. One loop at a time: a loop from another thread waits for this one to end.

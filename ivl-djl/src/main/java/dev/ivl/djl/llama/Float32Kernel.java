@@ -20,9 +20,6 @@ final class Float32Kernel {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = FLOATS.length();
 
-    /** Weight rows below which a product is not split across threads. */
-    private static final int MIN_ROWS_PER_THREAD = 64;
-
     private Float32Kernel() {}
 
     /**
@@ -35,15 +32,7 @@ final class Float32Kernel {
      * @param y receives {@code [tokens, rows]}, row-major
      */
     static void multiply(ByteBuffer w, int cols, int rows, float[] x, int tokens, int threads, float[] y) {
-        SpinPool pool = SpinPool.shared();
-        int n = Math.max(1, Math.min(Math.min(threads, pool.parallelism()), rows / MIN_ROWS_PER_THREAD));
-        if (n == 1) {
-            multiply(w, cols, rows, x, tokens, y, 0, rows);
-            return;
-        }
-        int tiles = rows / 4;
-        pool.run(n, i -> multiply(w, cols, rows, x, tokens, y, tiles * i / n * 4,
-                i == n - 1 ? rows : tiles * (i + 1) / n * 4));
+        SpinPool.shared().forRanges(rows, 4, threads, (from, to) -> multiply(w, cols, rows, x, tokens, y, from, to));
     }
 
     /**

@@ -21,8 +21,6 @@ import java.util.List;
 public final class Int8Matrix {
     /** The module the kernel needs. */
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
-    /** Rows below which a product is not split across threads. */
-    private static final int MIN_ROWS_PER_THREAD = 64;
 
     private final byte[] q;
     private final float[] scale;
@@ -195,13 +193,7 @@ public final class Int8Matrix {
             throw new IllegalParameterException("x, y", x.length + ", " + y.length + " values", "must hold "
                     + tokens + " rows of " + cols + " and of " + rows);
         }
-        SpinPool pool = SpinPool.shared();
-        int n = Math.max(1, Math.min(Math.min(threads, pool.parallelism()), rows / MIN_ROWS_PER_THREAD));
-        if (n == 1) {
-            Int8Kernel.multiply(q, scale, cols, rows, x, tokens, y, 0, rows);
-            return;
-        }
-        pool.run(n, i -> Int8Kernel.multiply(q, scale, cols, rows, x, tokens, y, (int) ((long) rows * i / n),
-                (int) ((long) rows * (i + 1) / n)));
+        SpinPool.shared().forRanges(rows, 1, threads,
+                (from, to) -> Int8Kernel.multiply(q, scale, cols, rows, x, tokens, y, from, to));
     }
 }
