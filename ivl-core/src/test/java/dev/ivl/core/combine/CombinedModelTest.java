@@ -42,6 +42,24 @@ class CombinedModelTest {
     }
 
     @Test
+    void appendAllCombinesEveryPartsRowsAsStepByStepAppendsWould() {
+        FakeModel.LogitsFunction f = seq -> new float[] {seq.length, seq[seq.length - 1], 1f};
+        FakeModel a = new FakeModel(3, 50, f);
+        FakeModel b = new FakeModel(3, 50, seq -> new float[] {2f * seq.length, 0f, seq[0]});
+        CombinedModel model = ResidualCombiner.withAlpha(0.5f).combine(a, b);
+        float[][] rows;
+        try (Session all = model.newSession()) {
+            rows = all.appendAll(2, 0, 1);
+            assertEquals(3, all.position());
+        }
+        try (Session one = model.newSession()) {
+            for (int i = 0; i < rows.length; i++) {
+                assertArrayEquals(one.append(new int[] {2, 0, 1}[i]), rows[i], "row " + i);
+            }
+        }
+    }
+
+    @Test
     void rewindAndCloseReachEverySession() {
         FakeModel a = FakeModel.constant(0f, 1f, 2f);
         FakeModel b = FakeModel.constant(0f, 0f, 0f);
