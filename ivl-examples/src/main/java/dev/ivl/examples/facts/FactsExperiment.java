@@ -126,22 +126,12 @@ public final class FactsExperiment {
         shapes.put("L", config.large());
         int k = 0;
         for (Map.Entry<String, ModelShape> e : shapes.entrySet()) {
-            Path init = model("init-" + e.getKey());
-            RandomCheckpoint.write(e.getValue().toConfig(vocab, FactsConfig.CONTEXT, false), 100 + k++,
-                    RandomCheckpoint.Storage.F32, init);
-            copyTokenizer(out.resolve("tokenizer"), init);
-            train("pretrain-" + e.getKey(), base(Scheme.CAUSAL_LM, init, data("pretrain.jsonl"), model(e.getKey()),
-                    config.pretrainEpochs(), config.pretrainLr(), 1));
+            pretrain(e.getKey(), e.getValue(), vocab, out.resolve("tokenizer"), 100 + k++, config.pretrainLr());
         }
         train("continual-L", base(Scheme.CAUSAL_LM, model("L"), data("continual.jsonl"), model("L-cpt"),
                 config.continualEpochs(), config.pretrainLr() / 3, 1));
         // another vocabulary for the cross-vocabulary arm: the same words under other ids, and its own S
-        Path initOther = model("init-S-other");
-        RandomCheckpoint.write(config.small().toConfig(otherVocabulary, FactsConfig.CONTEXT, false), 200,
-                RandomCheckpoint.Storage.F32, initOther);
-        copyTokenizer(out.resolve("tokenizer-other"), initOther);
-        train("pretrain-S-other", base(Scheme.CAUSAL_LM, initOther, data("pretrain.jsonl"), model("S-other"),
-                config.pretrainEpochs(), config.pretrainLr(), 1));
+        pretrain("S-other", config.small(), otherVocabulary, out.resolve("tokenizer-other"), 200, config.pretrainLr());
         writeMap(world, newcomers);
         Map<String, Double> probes = new LinkedHashMap<>();
         List<Evaluation> evaluations = new ArrayList<>(evaluateBases(world, probes));
@@ -296,14 +286,22 @@ public final class FactsExperiment {
      * @return XL's folder
      */
     Path trainExtraLarge(ModelShape shape) {
-        Path init = model("init-XL");
-        int vocab = LlamaConfig.load(model("L")).vocabSize();
-        RandomCheckpoint.write(shape.toConfig(vocab, FactsConfig.CONTEXT, false), 103, RandomCheckpoint.Storage.F32,
-                init);
-        copyTokenizer(out.resolve("tokenizer"), init);
-        train("pretrain-XL", base(Scheme.CAUSAL_LM, init, data("pretrain.jsonl"), model("XL"), config.pretrainEpochs(),
-                FactsSpeculation.XL_LEARNING_RATE, 1));
+        pretrain("XL", shape, LlamaConfig.load(model("L")).vocabSize(), out.resolve("tokenizer"), 103,
+                FactsSpeculation.XL_LEARNING_RATE);
         return model("XL");
+    }
+
+    /**
+     * Writes a base's random initial weights ({@code models/init-NAME}, with the tokenizer) and pre-trains them on
+     * the pre-training text into {@code models/NAME}.
+     */
+    private void pretrain(String name, ModelShape shape, int vocab, Path tokenizer, long seed, float lr) {
+        Path init = model("init-" + name);
+        RandomCheckpoint.write(shape.toConfig(vocab, FactsConfig.CONTEXT, false), seed, RandomCheckpoint.Storage.F32,
+                init);
+        copyTokenizer(tokenizer, init);
+        train("pretrain-" + name, base(Scheme.CAUSAL_LM, init, data("pretrain.jsonl"), model(name),
+                config.pretrainEpochs(), lr, 1));
     }
 
     private void copyTokenizer(Path from, Path dir) {
