@@ -41,7 +41,7 @@ class BenchCommandTest {
         assertEquals(2L * (2 * (128 * 64 + 64 * 64 + 352 * 64 + 64 * 176) + 1024 * 64),
                 json.get("floorWeightBytes").getAsLong());
         for (String figure : new String[] {"prefillTokensPerSecond", "decodeMillisPerToken",
-            "linearFloorMillisPerStep", "rowBlockFloorMillisPerStep"}) {
+            "linearFloorMillisPerStep", "rowBlockFloorMillisPerStep", "kernelFloorMillisPerStep"}) {
             JsonObject f = json.getAsJsonObject(figure);
             JsonArray reps = f.getAsJsonArray("perRepetition");
             assertEquals(3, reps.size(), figure);
@@ -58,6 +58,9 @@ class BenchCommandTest {
         double decode = json.getAsJsonObject("decodeMillisPerToken").get("median").getAsDouble();
         double floor = json.getAsJsonObject("linearFloorMillisPerStep").get("median").getAsDouble();
         assertEquals(decode / floor, json.get("decodeOverLinearFloor").getAsDouble(), 1e-12);
+        double kernel = json.getAsJsonObject("kernelFloorMillisPerStep").get("median").getAsDouble();
+        assertEquals(decode / kernel, json.get("decodeOverKernelFloor").getAsDouble(), 1e-12,
+                "float16 weights on the CPU: Java's products are measured as a third floor");
         assertTrue(json.getAsJsonObject("model").get("source").getAsString().startsWith("random tiny, seed 0"));
     }
 

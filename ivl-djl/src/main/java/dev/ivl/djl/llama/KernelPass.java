@@ -4,26 +4,29 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ivl.djl.quant.FloatMatrix;
 import dev.ivl.djl.quant.Int8Matrix;
 import java.util.function.Supplier;
 
 /**
- * A forward pass whose matrix products run in ivl's Java kernels: always for int8 weights, and for float32 weights
- * on the CPU when a pass has 2 to {@value #MAX_ROWS} rows (a batched decode step, a speculative check, a prompt of
- * up to that many tokens). During the pass the products get the engine's intra-op threads (one within a
- * {@link WorkShare}: the share is the parallelism), while the engine runs its own small ops on the calling thread
- * alone, so that no engine worker spins on a core a product's worker needs (int8 at the TinyLlama shape on 2 cores:
- * 68.6 against 53.5 ms per token with the engine's workers merely told to sleep when idle).
+ * A forward pass whose matrix products run in ivl's Java kernels: always for int8 weights, and for float32 or float16
+ * weights on the CPU when a pass has 2 to {@value #MAX_ROWS} rows (a batched decode step, a speculative check, a
+ * prompt of up to that many tokens).
+ * During the pass the products get the engine's intra-op threads (one within a {@link WorkShare}: the share is the
+ * parallelism), while the engine runs its own small ops on the calling thread alone, so that no engine worker spins on
+ * a core a product's worker needs (int8 at the TinyLlama shape on 2 cores: 68.6 against 53.5 ms per token with the
+ * engine's workers merely told to sleep when idle).
  */
 final class KernelPass {
     /**
-     * Rows up to which the float32 kernel is used: at the TinyLlama shape on 2 cores it beat the engine's product at
-     * every row count measured (prompts of 32, 64 and 128 tokens: 76, 82 and 93 tokens/s against 41, 57 and 76).
+     * Rows up to which Java's products are used: at the TinyLlama shape on 2 cores they beat the engine's at every row
+     * count measured (float32 prompts of 32, 64 and 128 tokens: 76, 82 and 93 tokens/s against 41, 57 and 76; float16
+     * prompts of 32 and 128: 82 and 104 against 31 and 33). At 512 tokens neither way passes 31 tokens/s.
      */
     static final int MAX_ROWS = 128;
 
     /**
-     * Weights (a 512 × 512 matrix) below which a float32 product stays on the engine: for such matrices the copies in
+     * Weights (a 512 × 512 matrix) below which a product stays on the engine: for such matrices the copies in
      * and out cost more than the product (the facts study's toy models decoded 1,119 tokens/s with the engine's
      * products against 867 with the kernel's).
      */
@@ -47,8 +50,8 @@ final class KernelPass {
         if (weights == DataType.INT8) {
             return true;
         }
-        return weights == DataType.FLOAT32 && !gpu && rows >= 2 && rows <= MAX_ROWS && WorkShare.current() == null
-                && Int8Matrix.available();
+        return (weights == DataType.FLOAT32 || weights == DataType.FLOAT16) && !gpu && rows >= 2 && rows <= MAX_ROWS
+                && WorkShare.current() == null && Int8Matrix.available();
     }
 
     /** Runs {@code pass} as a kernel pass. */
@@ -84,14 +87,15 @@ final class KernelPass {
     }
 
     /**
-     * @return whether the float32 kernel takes {@code x @ wᵀ}: both float32, on the CPU, 2 to {@value #MAX_ROWS} rows,
-     *     and a weight matrix of at least {@value #MIN_WEIGHTS} weights and under 2³¹ bytes (a Java buffer's reach)
+     * @return whether Java's product takes {@code x @ wᵀ}: float32 activations on the CPU, 2 to {@value #MAX_ROWS}
+     *     rows, and a matrix of at least {@value #MIN_WEIGHTS} weights. A single row stays on the engine, which
+     *     streams it faster: float16 weights at 52–55 GB/s on the project's two cores against 45 for Java's product
+     *     (the TinyLlama shape's decode-step products, one run), float32 ones at the floor.
      */
-    static boolean takes(NDArray x, NDArray w) {
+    static boolean takes(NDArray x, FloatMatrix w) {
         long rows = x.getShape().get(0);
-        return x.getDataType() == DataType.FLOAT32 && w.getDataType() == DataType.FLOAT32 && !x.getDevice().isGpu()
-                && rows >= 2 && rows <= MAX_ROWS && w.size() >= MIN_WEIGHTS
-                && w.size() * Float.BYTES <= Integer.MAX_VALUE;
+        return x.getDataType() == DataType.FLOAT32 && !x.getDevice().isGpu() && rows >= 2 && rows <= MAX_ROWS
+                && (long) w.rows() * w.cols() >= MIN_WEIGHTS;
     }
 
     /** A product in Java: {@code out = in · Wᵀ} on up to {@code threads} threads. */
@@ -100,25 +104,22 @@ final class KernelPass {
     }
 
     /**
-     * {@code residual + x @ Wᵀ} through a Java product: the activations are copied out of the engine (as float32,
-     * padded with rows of zeros to {@code paddedRows}), multiplied, and the first rows of the result copied back.
+     * {@code residual + x @ Wᵀ} through a Java product: the activations are copied out of the engine (as float32),
+     * multiplied, and the result copied back.
      *
      * @param x {@code [T, cols]}
      * @param cols W's columns
      * @param rows W's rows
-     * @param paddedRows T or more rows for the product
      * @param residual {@code [T, rows]}, or null
      * @return {@code [T, rows]}, float32
      */
-    static NDArray product(NDArray x, int cols, int rows, int paddedRows, Product product, NDArray residual) {
+    static NDArray product(NDArray x, int cols, int rows, Product product, NDArray residual) {
         int tokens = (int) x.getShape().get(0);
-        int inSize = tokens * cols;
-        float[] in = scratch(0, paddedRows * cols);
-        float[] out = scratch(1, paddedRows * rows);
+        float[] in = scratch(0, tokens * cols);
+        float[] out = scratch(1, tokens * rows);
         // read and write the engine's memory through views: copies, but no Java array per product (with a heap that
         // grew per product, an int8 prompt ran at 44 tokens/s instead of 65 at the TinyLlama shape)
-        x.toType(DataType.FLOAT32, false).toByteBuffer(true).asFloatBuffer().get(in, 0, inSize);
-        java.util.Arrays.fill(in, inSize, paddedRows * cols, 0f);
+        x.toType(DataType.FLOAT32, false).toByteBuffer(true).asFloatBuffer().get(in, 0, tokens * cols);
         Integer granted = THREADS.get();
         product.multiply(in, out, granted == null ? 1 : granted);
         NDArray result = x.getManager().create(new Shape(tokens, rows), DataType.FLOAT32);

@@ -1,11 +1,8 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import dev.ivl.djl.quant.FloatMatrix;
 import dev.ivl.djl.quant.Int8Matrix;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * A weight matrix {@code [out, in]} as the forward pass multiplies it: {@code residual + x @ Wᵀ}
@@ -20,23 +17,25 @@ sealed interface Matrix {
     NDArray times(NDArray x, NDArray residual);
 
     /**
-     * Float32 or float16 weights on the engine. Within a {@link KernelPass}, a product of float32 weights with 2 to
-     * {@value KernelPass#MAX_ROWS} rows on the CPU runs in Java ({@link Float32Kernel}), reading the weights from the
-     * engine's memory.
+     * Float32 or float16 weights on the engine. Within a {@link KernelPass}, a product of 2 to
+     * {@value KernelPass#MAX_ROWS} rows on the CPU runs in Java ({@link FloatMatrix}, reading the engine's memory;
+     * see {@link KernelPass#takes}).
      *
      * @param weight {@code [out, in]}
+     * @param host a view of the weights for Java's products, or null where there is none (a GPU)
      */
-    record Dense(NDArray weight) implements Matrix {
+    record Dense(NDArray weight, FloatMatrix host) implements Matrix {
+        /** @param weight {@code [out, in]}, viewed for Java's products where {@link FloatMatrix#viewable} */
+        Dense(NDArray weight) {
+            this(weight, FloatMatrix.viewable(weight) ? FloatMatrix.of(weight) : null);
+        }
+
         @Override
         public NDArray times(NDArray x, NDArray residual) {
-            if (KernelPass.threads() != null && KernelPass.takes(x, weight)) {
+            if (host != null && KernelPass.threads() != null && KernelPass.takes(x, host)) {
                 int tokens = (int) x.getShape().get(0);
-                int padded = (tokens + 3) / 4 * 4; // the kernel's tiles are four rows tall
-                int cols = (int) weight.getShape().get(1);
-                int rows = (int) weight.getShape().get(0);
-                ByteBuffer w = weight.toByteBuffer(true).order(ByteOrder.nativeOrder()); // a view: weight is contiguous
-                return KernelPass.product(x, cols, rows, padded,
-                        (in, out, threads) -> Float32Kernel.multiply(w, cols, rows, in, padded, threads, out), residual);
+                return KernelPass.product(x, host.cols(), host.rows(),
+                        (in, out, threads) -> host.multiply(in, tokens, threads, out), residual);
             }
             return Ops.linear(x, weight, residual);
         }
@@ -53,7 +52,7 @@ sealed interface Matrix {
         @Override
         public NDArray times(NDArray x, NDArray residual) {
             int tokens = (int) x.getShape().get(0);
-            return KernelPass.product(x, weight.cols(), weight.rows(), tokens,
+            return KernelPass.product(x, weight.cols(), weight.rows(),
                     (in, out, threads) -> weight.multiply(in, tokens, threads, out), residual);
         }
     }

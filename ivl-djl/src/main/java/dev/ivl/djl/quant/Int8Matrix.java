@@ -43,9 +43,17 @@ public final class Int8Matrix {
      * @throws IllegalParameterException naming {@code parameter} when the JVM lacks {@value #VECTOR_MODULE}
      */
     public static void requireAvailable(String parameter) {
+        requireVectors(parameter, "int8", "the int8 kernel");
+    }
+
+    /**
+     * @throws IllegalParameterException naming {@code parameter} and its {@code value} when the JVM lacks
+     *     {@value #VECTOR_MODULE}, which {@code kernel} uses
+     */
+    static void requireVectors(String parameter, Object value, String kernel) {
         if (!available()) {
-            throw new IllegalParameterException(parameter, "int8", "needs a JVM started with --add-modules "
-                    + VECTOR_MODULE + " (the int8 kernel uses Java's Vector API; the ivl script adds it unless"
+            throw new IllegalParameterException(parameter, value, "needs a JVM started with --add-modules "
+                    + VECTOR_MODULE + " (" + kernel + " uses Java's Vector API; the ivl script adds it unless"
                     + " IVL_NO_VECTOR is set)");
         }
     }

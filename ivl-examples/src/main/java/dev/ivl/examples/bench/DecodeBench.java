@@ -87,13 +87,15 @@ public final class DecodeBench {
      * @param decodeMillisPerToken mean decode milliseconds per token, per repetition
      * @param linearFloorMillis mean floor milliseconds per step with {@code linear} products, per repetition
      * @param rowBlockFloorMillis mean floor milliseconds per step with row-block products, per repetition
+     * @param kernelFloorMillis mean floor milliseconds per step with Java's products ({@link MatmulFloor.Product#KERNEL}),
+     *     per repetition; null where the floor has no such products
      * @param foreignCores the mean number of cores other processes kept busy, per repetition (NaN if unknown)
      * @param redone how many disturbed repetitions were run again and left out
      */
     public record Result(Machine machine, String source, LlamaConfig config, String device, String dtype,
             Settings settings, int floorProducts, long floorWeightBytes, double[] prefillTokensPerSecond,
             double[] decodeMillisPerToken, double[] linearFloorMillis, double[] rowBlockFloorMillis,
-            double[] foreignCores, int redone) {
+            double[] kernelFloorMillis, double[] foreignCores, int redone) {
         /** Other processes using more than this many cores during a repetition disturbed it. */
         public static final double DISTURBED_CORES = 0.2;
 
@@ -115,6 +117,11 @@ public final class DecodeBench {
         /** @return the floor with row-block products over the repetitions */
         public Summary rowBlockFloor() {
             return Summary.of(rowBlockFloorMillis);
+        }
+
+        /** @return the floor with Java's products over the repetitions, if measured */
+        public java.util.Optional<Summary> kernelFloor() {
+            return java.util.Optional.ofNullable(kernelFloorMillis).map(Summary::of);
         }
 
         /** @return median decode time over the median {@code linear} floor */
@@ -156,6 +163,7 @@ public final class DecodeBench {
             json.put("decodeMillisPerToken", figures(decode(), decodeMillisPerToken));
             json.put("linearFloorMillisPerStep", figures(linearFloor(), linearFloorMillis));
             json.put("rowBlockFloorMillisPerStep", figures(rowBlockFloor(), rowBlockFloorMillis));
+            kernelFloor().ifPresent(k -> json.put("kernelFloorMillisPerStep", figures(k, kernelFloorMillis)));
             json.put("foreignCoresPerRepetition", Arrays.stream(foreignCores).mapToObj(c -> Double.isNaN(c) ? null : c)
                     .toArray());
             json.put("redoneRepetitions", redone);
@@ -165,6 +173,10 @@ public final class DecodeBench {
             json.put("rowBlockFloorGigabytesPerSecond", gigabytesPerSecond(rowBlockFloor()));
             json.put("decodeOverLinearFloor", decodeOverLinearFloor());
             json.put("decodeOverRowBlockFloor", decodeOverRowBlockFloor());
+            kernelFloor().ifPresent(k -> {
+                json.put("kernelFloorGigabytesPerSecond", gigabytesPerSecond(k));
+                json.put("decodeOverKernelFloor", decode().median() / k.median());
+            });
             return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json);
         }
 
@@ -205,9 +217,13 @@ public final class DecodeBench {
                     String.format(Locale.ROOT, "%8.2f", gigabytesPerSecond(linearFloor())));
             row(b, "floor, row blocks [ms/step]", rowBlockFloor(),
                     String.format(Locale.ROOT, "%8.2f", gigabytesPerSecond(rowBlockFloor())));
+            kernelFloor().ifPresent(k -> row(b, "floor, Java kernel [ms/step]", k,
+                    String.format(Locale.ROOT, "%8.2f", gigabytesPerSecond(k))));
             b.append(String.format(Locale.ROOT, "%-32s %10.3f%n", "decode / floor (linear)", decodeOverLinearFloor()));
             b.append(String.format(Locale.ROOT, "%-32s %10.3f%n", "decode / floor (row blocks)",
                     decodeOverRowBlockFloor()));
+            kernelFloor().ifPresent(k -> b.append(String.format(Locale.ROOT, "%-32s %10.3f%n",
+                    "decode / floor (Java kernel)", decode().median() / k.median())));
             if (disturbedRepetitions() > 0) {
                 b.append(String.format(Locale.ROOT, "warning: other processes used more than %.1f core during %d of"
                         + " %d repetitions (per repetition: %s cores); the medians may be off%n", DISTURBED_CORES,
@@ -252,6 +268,7 @@ public final class DecodeBench {
         double[] decode = new double[n];
         double[] linearFloor = new double[n];
         double[] rowBlockFloor = new double[n];
+        double[] kernelFloor = floor.hasKernel() ? new double[n] : null;
         double[] foreign = new double[n];
         int redone = 0;
         for (int r = -settings.warmups(); r < n; r++) {
@@ -277,6 +294,10 @@ public final class DecodeBench {
             for (int i = 0; i < settings.newTokens(); i++) {
                 rowBlockNanos += floor.step(MatmulFloor.Product.ROW_BLOCKS);
             }
+            long kernelNanos = 0;
+            for (int i = 0; kernelFloor != null && i < settings.newTokens(); i++) {
+                kernelNanos += floor.step(MatmulFloor.Product.KERNEL);
+            }
             double others = load.cores();
             if (r >= 0 && settings.redoDisturbed() && others > Result.DISTURBED_CORES && redone < 2 * n) {
                 redone++;
@@ -286,12 +307,15 @@ public final class DecodeBench {
                 decode[r] = decodeNanos / 1e6 / settings.newTokens();
                 linearFloor[r] = linearNanos / 1e6 / settings.newTokens();
                 rowBlockFloor[r] = rowBlockNanos / 1e6 / settings.newTokens();
+                if (kernelFloor != null) {
+                    kernelFloor[r] = kernelNanos / 1e6 / settings.newTokens();
+                }
                 foreign[r] = others;
             }
         }
         return new Result(Machine.detect(), source, model.config(), model.options().device(),
                 "weights " + model.dtype().toString().toLowerCase(Locale.ROOT) + ", activations "
                         + model.computeDtype().toString().toLowerCase(Locale.ROOT), settings, floor.products(), floor.weightBytes(),
-                prefill, decode, linearFloor, rowBlockFloor, foreign, redone);
+                prefill, decode, linearFloor, rowBlockFloor, kernelFloor, foreign, redone);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.djl.llama.LlamaConfig;
+import dev.ivl.djl.quant.FloatMatrix;
 import dev.ivl.djl.quant.Int8Matrix;
 import dev.ivl.djl.weights.SafetensorsCheckpoint;
 import java.nio.file.Path;
@@ -22,9 +23,9 @@ import java.util.List;
  * one activation row {@code [1, in]} with the engine's {@code linear}, as a decode step does. Streaming every weight
  * once through the cores, this is the floor a decode step cannot beat on a memory-bound CPU.
  *
- * <p>The products can be computed two ways ({@link Product}): with one {@code linear} per matrix, the plain
- * definition of the floor, or as the model computes a single row on the CPU, as a batched product over one block of
- * rows per intra-op thread.
+ * <p>The products can be computed three ways ({@link Product}): with one {@code linear} per matrix, the plain
+ * definition of the floor; as a batched product over one block of rows per intra-op thread; or, for float16 weights
+ * on the CPU, by Java's kernel ({@link FloatMatrix}), as the model computes a single row there.
  *
  * <p>The weights are a second copy, loaded from the checkpoint into their own manager in the model's dtype (the
  * model's own tensors are not reachable from outside its package); the activations are random draws. For int8 the
@@ -41,14 +42,21 @@ public final class MatmulFloor implements AutoCloseable {
          * {@code dev.ivl.djl.llama.Ops.linear} does for a single row on the CPU); {@code linear} when there is one
          * thread or the rows do not split evenly.
          */
-        ROW_BLOCKS
+        ROW_BLOCKS,
+        /**
+         * Java's product ({@link FloatMatrix}) reading the weights in place, with float32 activation rows: how a
+         * model with float16 weights computes a single row on the CPU. Only where {@link #hasKernel()}.
+         */
+        KERNEL
     }
 
     private final NDManager manager;
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> inputs = new ArrayList<>();
-    private final List<Int8Matrix> quantized = new ArrayList<>(); // int8: the matrices, and their activation rows
-    private final List<float[]> rows = new ArrayList<>();
+    private final List<Int8Matrix> quantized = new ArrayList<>(); // int8: the matrices
+    private final List<FloatMatrix> views = new ArrayList<>(); // float16 on the CPU: Java's views of the weights
+    private final List<float[]> rows = new ArrayList<>(); // activation rows of the Java products
+    private float[] out = new float[0];
     private final long weightBytes;
 
     /**
@@ -92,12 +100,7 @@ public final class MatmulFloor implements AutoCloseable {
         if (dtype == DataType.INT8) {
             Int8Matrix m = Int8Matrix.load(checkpoint, List.of(names));
             quantized.add(m);
-            float[] x = new float[in];
-            java.util.SplittableRandom random = new java.util.SplittableRandom(quantized.size());
-            for (int i = 0; i < in; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
-            rows.add(x);
+            rows.add(randomRow(in, quantized.size()));
             return m.bytes();
         }
         NDList parts = new NDList();
@@ -110,7 +113,29 @@ public final class MatmulFloor implements AutoCloseable {
         }
         weights.add(weight);
         inputs.add(manager.randomNormal(0, 1, new Shape(1, in), DataType.FLOAT32).toType(dtype, false));
+        if (dtype == DataType.FLOAT16 && Int8Matrix.available() && FloatMatrix.viewable(weight)) {
+            views.add(FloatMatrix.of(weight));
+            rows.add(randomRow(in, views.size()));
+            out = new float[Math.max(out.length, views.get(views.size() - 1).rows())];
+        }
         return weight.size() * weight.getDataType().getNumOfBytes();
+    }
+
+    private static float[] randomRow(int in, long seed) {
+        float[] x = new float[in];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < in; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+
+    /**
+     * @return whether {@link Product#KERNEL} can run: float16 weights on the CPU, every matrix viewable, and the
+     *     Vector API module present
+     */
+    public boolean hasKernel() {
+        return !views.isEmpty() && views.size() == weights.size();
     }
 
     /** @return the number of matrix products in one step (4 per layer and the output projection) */
@@ -135,6 +160,15 @@ public final class MatmulFloor implements AutoCloseable {
         long start = System.nanoTime();
         for (int i = 0; i < quantized.size(); i++) {
             quantized.get(i).multiply(rows.get(i), 1, threads);
+        }
+        if (product == Product.KERNEL) {
+            if (!hasKernel()) {
+                throw new IllegalStateException("no Java kernel for these weights");
+            }
+            for (int i = 0; i < views.size(); i++) {
+                views.get(i).multiply(rows.get(i), 1, threads, out);
+            }
+            return System.nanoTime() - start;
         }
         if (weights.isEmpty()) {
             return System.nanoTime() - start;
