@@ -5,10 +5,11 @@ import picocli.CommandLine.Option;
 
 /** How combined models step and the thread budget, shared by the commands that decode. */
 final class StepOptions {
-    @Option(names = "--stepping", defaultValue = "concurrent",
+    @Option(names = "--stepping", defaultValue = "auto",
             description = "with a value model: run the forward passes concurrent (each model on its own thread, the"
-                    + " threads sharing their matrix products) or sequential (one after the other, each with all"
-                    + " threads); see docs/BENCHMARKS.md (default: ${DEFAULT-VALUE})")
+                    + " threads sharing their matrix products), sequential (one after the other, each with all"
+                    + " threads), or auto: concurrent on a GPU or for float32 weights, sequential for float16 or int8"
+                    + " weights on the CPU, as measured faster; see docs/BENCHMARKS.md (default: ${DEFAULT-VALUE})")
     String stepping;
 
     @Option(names = "--threads", description = "thread budget: PyTorch intra-op threads, and the threads of a"
@@ -23,11 +24,17 @@ final class StepOptions {
      * budget once).
      */
     void configure() {
-        mode = Cli.enumOption("--stepping", stepping, Stepping.class);
+        mode = switch (stepping.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> null;
+            case "concurrent" -> Stepping.CONCURRENT;
+            case "sequential" -> Stepping.SEQUENTIAL;
+            default -> throw new dev.ivl.core.IllegalParameterException("--stepping", stepping,
+                    "must be one of auto, concurrent, sequential");
+        };
         budget = Cli.configureThreads(threads);
     }
 
-    /** @return the stepping asked for, once {@link #configure} has checked it */
+    /** @return the stepping asked for, once {@link #configure} has checked it; null for auto */
     Stepping stepping() {
         return mode;
     }

@@ -6,7 +6,7 @@ import dev.ivl.djl.quant.Int8Matrix;
 
 /**
  * A weight matrix {@code [out, in]} as the forward pass multiplies it: {@code residual + x @ Wᵀ}
- * ({@code torch.nn.functional.linear}), on the engine for float weights, in Java for int8 ones.
+ * ({@code torch.nn.functional.linear}), on the engine or in Java for float weights, in Java for int8 ones.
  */
 sealed interface Matrix {
     /**

@@ -9,13 +9,15 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * How a value model is plugged into a base. Build with {@link #builder()}; defaults: α = 1, concurrent stepping on
- * every available processor, equal vocabularies, no vocabulary map, the models loaded with
- * {@link LoadOptions#defaults()}.
+ * How a value model is plugged into a base. Build with {@link #builder()}; defaults: α = 1, the stepping that suits
+ * the models ({@link dev.ivl.djl.llama.LlamaCombinedModel#preferredStepping}) on every available processor, equal
+ * vocabularies, no vocabulary map, the models loaded with {@link LoadOptions#defaults()}.
  *
  * @param alpha the weight α of the value model's logits; finite (0 gives the base alone, see
  *     {@link PluggedModel})
- * @param stepping how the base and value forward passes run (residual scheme; a cascade model steps them in turn)
+ * @param stepping how the base and value forward passes run (residual scheme; a cascade model steps them in turn);
+ *     null for the one that suits the models loaded: concurrent on a GPU or for float32 weights, sequential for
+ *     float16 or int8 weights on the CPU ({@link dev.ivl.djl.llama.LlamaCombinedModel#preferredStepping})
  * @param threads the thread budget of a concurrent step; 0 for the available processors
  * @param vocabularyPolicy how differing vocabulary sizes of one tokenizer family are treated (residual scheme)
  * @param vocabularyMap a map from {@code ivl align-vocab} joining the two tokenizers, for a value model with another
@@ -39,7 +41,6 @@ public record PlugOptions(float alpha, Stepping stepping, int threads, Vocabular
         if (threads < 0) {
             throw new IllegalParameterException("threads", threads, "must be >= 0 (0: the available processors)");
         }
-        Objects.requireNonNull(stepping, "stepping");
         Objects.requireNonNull(vocabularyPolicy, "vocabularyPolicy");
         Objects.requireNonNull(samplingVocabulary, "samplingVocabulary");
         Objects.requireNonNull(load, "load");
@@ -70,7 +71,7 @@ public record PlugOptions(float alpha, Stepping stepping, int threads, Vocabular
     /** Builds {@link PlugOptions}; every setter returns the builder. */
     public static final class Builder {
         private float alpha = 1f;
-        private Stepping stepping = Stepping.CONCURRENT;
+        private Stepping stepping;
         private int threads;
         private VocabularyPolicy vocabularyPolicy = VocabularyPolicy.EXACT;
         private Path vocabularyMap;
@@ -86,7 +87,7 @@ public record PlugOptions(float alpha, Stepping stepping, int threads, Vocabular
             return this;
         }
 
-        /** @param value see {@link PlugOptions#stepping()} @return this */
+        /** @param value see {@link PlugOptions#stepping()}; null for the one that suits the models @return this */
         public Builder stepping(Stepping value) {
             stepping = value;
             return this;

@@ -4,6 +4,7 @@ import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.combine.Combination;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.combine.VocabularyPolicy;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.model.BatchStepping;
@@ -188,11 +189,12 @@ public final class PluggedModel implements LanguageModel, BatchStepping, Combina
         ResidualCombiner combiner = new ResidualCombiner(options.alpha(), options.vocabularyPolicy());
         CombinedModel pair = options.trustTokenIds() ? new CombinedModel(List.of(base, value), combiner)
                 : combiner.combine(base, value);
+        Stepping stepping = options.stepping() != null ? options.stepping()
+                : LlamaCombinedModel.preferredStepping(List.of(base, value));
         if (LlamaCombinedModel.unsupportedReason(pair) == null) {
-            return LlamaCombinedModel.of(pair).withStepping(options.stepping())
-                    .withThreads(options.effectiveThreads());
+            return LlamaCombinedModel.of(pair).withStepping(stepping).withThreads(options.effectiveThreads());
         }
-        return pair.withStepping(options.stepping());
+        return pair.withStepping(stepping);
     }
 
     /**

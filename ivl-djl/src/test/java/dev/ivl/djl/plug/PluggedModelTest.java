@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.combine.CombinedModel;
 import dev.ivl.core.combine.ResidualCombiner;
+import dev.ivl.core.combine.Stepping;
 import dev.ivl.core.generate.CancellationToken;
 import dev.ivl.core.generate.GenerationConfig;
 import dev.ivl.core.generate.Generator;
@@ -55,6 +56,24 @@ class PluggedModelTest {
 
     private static int[] greedy(LanguageModel model) {
         return new Generator(model).generate(PROMPT, GREEDY, TokenListener.NONE, new CancellationToken()).tokens();
+    }
+
+    @Test
+    void unsetSteppingSuitsTheWeightsAndAnExplicitOneIsKept(@TempDir Path tmp) throws IOException {
+        Path base = folder(tmp.resolve("base"), llama2(), null);
+        Path value = folder(tmp.resolve("value"), llama2(), "{\"scheme\": \"residual\"}");
+        dev.ivl.djl.llama.LoadOptions f32 = dev.ivl.djl.llama.LoadOptions.builder().dtype(DataType.FLOAT32).build();
+        try (PluggedModel half = PluggedModel.load(base, value, PlugOptions.defaults());
+                PluggedModel single = PluggedModel.load(base, value, PlugOptions.builder().load(f32).build());
+                PluggedModel asked = PluggedModel.load(base, value, PlugOptions.builder().stepping(Stepping.CONCURRENT)
+                        .build())) {
+            assertEquals(DataType.FLOAT16, half.base().dtype(), "a float16 checkpoint loads as float16 on the CPU");
+            assertEquals(Stepping.SEQUENTIAL, half.combination().orElseThrow().stepping(),
+                    "float16 weights on the CPU step one after the other");
+            assertEquals(Stepping.CONCURRENT, single.combination().orElseThrow().stepping(), "float32 weights");
+            assertEquals(Stepping.CONCURRENT, asked.combination().orElseThrow().stepping(), "as asked");
+            assertArrayEquals(greedy(half), greedy(asked), "the stepping changes the speed, not the tokens");
+        }
     }
 
     @Test
