@@ -17,10 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Two ways, by the number of activation rows:
  * <ul>
- *   <li>one to three rows (a decode step): each weight row is streamed from memory once per activation row, two
- *       accumulators per dot product; float16 weights are widened in registers. This is bound by memory: float16
- *       weights stream at about 40 GB/s on two cores of the project's machine, as fast as the engine's own float16
- *       {@code linear} with none of its casts.</li>
+ *   <li>one to three rows: each weight row is streamed from memory once per activation row, two accumulators per
+ *       dot product; float16 weights are widened in registers. This is bound by memory: float16 weights stream at
+ *       42–45 GB/s on two cores of the project's machine (26 on one), the engine's float16 {@code linear} at
+ *       52–55 (26 on one).</li>
  *   <li>four rows or more (a prompt, a batched step): four weight rows at a time are copied (widened) to a heap block,
  *       then multiplied with four activation rows at a time, sixteen accumulators in registers. This is bound by
  *       arithmetic: JDK 17's Vector API multiplies from a heap array at 105 GFLOP/s on one core, from a direct buffer
