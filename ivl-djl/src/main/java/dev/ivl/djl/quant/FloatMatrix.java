@@ -15,8 +15,8 @@ import java.nio.ByteOrder;
  * cores: 82 tokens/s against the engine's 31). A single row streams the weights a little slower than the engine's
  * {@code linear} (float16: 42–45 against 52–55 GB/s on 2 cores).
  *
- * <p>A view: valid while its array is open, and it sees in-place updates of the array. Thread-safe. Products need
- * {@value Int8Matrix#VECTOR_MODULE}.
+ * <p>A view of a contiguous array (as loaded weights are): valid while the array is open, and it sees in-place
+ * updates of the array. Thread-safe. Products need {@value Int8Matrix#VECTOR_MODULE}.
  */
 public final class FloatMatrix {
     private final ByteBuffer weights;
@@ -44,9 +44,10 @@ public final class FloatMatrix {
     }
 
     /**
-     * A view of an engine array's weights.
+     * A view of an engine array's weights. A non-contiguous array (a transposed view, say) is first copied by the
+     * engine into a contiguous one, attached to the array's manager: the matrix then reads that copy.
      *
-     * @param weight {@code [rows, cols]}, contiguous (as loaded), {@link #viewable}
+     * @param weight {@code [rows, cols]}, {@link #viewable}
      * @return the view
      * @throws IllegalParameterException naming {@code weight} if it is not viewable
      */

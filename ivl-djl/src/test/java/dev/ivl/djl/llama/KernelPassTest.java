@@ -102,6 +102,19 @@ class KernelPassTest {
     }
 
     @Test
+    void viewsOfRowsAndTransposedArraysMultiplyTheirOwnValues() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray w = manager.arange(0f, 12f).reshape(3, 4); // [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+            float[] y = new float[4];
+            FloatMatrix.of(w.transpose()).multiply(new float[] {1, 0, 0}, 1, 1, y); // copied: not contiguous
+            assertArrayEquals(new float[] {0, 1, 2, 3}, y, 0f, "column 0 of w");
+            float[] rows = new float[2];
+            FloatMatrix.of(w.get("1:")).multiply(new float[] {0, 1, 0, 0}, 1, 1, rows); // a view at an offset
+            assertArrayEquals(new float[] {5, 9}, rows, 0f, "rows 1 and 2 of w, column 1");
+        }
+    }
+
+    @Test
     void float16WeightsAreReadExactlyIncludingSubnormalsExtremesAndSignedZeros() {
         float[] specials = {65504f, -65504f, 6.1035156e-5f /* smallest normal */, 5.9604645e-8f /* smallest subnormal */,
             -3.0517578e-5f /* a subnormal */, 0f, -0f, 1f, -2.5f, 0.33325195f};
