@@ -102,7 +102,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--ops", description = "instead of timing, count the engine operations per decoder layer of a "
-            + "decode step on --device/--dtype (PyTorch's profiler, two small random models)")
+            + "decode step's engine pass on --device/--dtype (PyTorch's profiler, two small random models; on a CPU"
+            + " most models decode a token in Java, with no engine call)")
     boolean ops;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "instead of the decode figures, run N requests "

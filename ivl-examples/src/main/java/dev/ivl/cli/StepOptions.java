@@ -8,8 +8,8 @@ final class StepOptions {
     @Option(names = "--stepping", defaultValue = "auto",
             description = "with a value model: run the forward passes concurrent (each model on its own thread, the"
                     + " threads sharing their matrix products), sequential (one after the other, each with all"
-                    + " threads), or auto: concurrent on a GPU or for float32 weights, sequential for float16 or int8"
-                    + " weights on the CPU, as measured faster; see docs/BENCHMARKS.md (default: ${DEFAULT-VALUE})")
+                    + " threads), or auto: concurrent on a GPU, sequential on the CPU, as measured faster; see"
+                    + " docs/BENCHMARKS.md (default: ${DEFAULT-VALUE})")
     String stepping;
 
     @Option(names = "--threads", description = "thread budget: PyTorch intra-op threads, and the threads of a"

@@ -60,7 +60,7 @@ class BenchCommandTest {
         assertEquals(decode / floor, json.get("decodeOverLinearFloor").getAsDouble(), 1e-12);
         double kernel = json.getAsJsonObject("kernelFloorMillisPerStep").get("median").getAsDouble();
         assertEquals(decode / kernel, json.get("decodeOverKernelFloor").getAsDouble(), 1e-12,
-                "float16 weights on the CPU: Java's products are measured as a third floor");
+                "float weights on the CPU: Java's products are measured as a third floor");
         assertTrue(json.getAsJsonObject("model").get("source").getAsString().startsWith("random tiny, seed 0"));
     }
 

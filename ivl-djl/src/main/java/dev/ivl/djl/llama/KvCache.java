@@ -27,6 +27,8 @@ final class KvCache implements AutoCloseable {
     private final NDArray[] values;
     private final NDArray[] keysByHead; //   views of keys as [kvHeads, headDim, capacity], for q @ kᵀ
     private final NDArray[] valuesByHead; // views of values as [kvHeads, capacity, headDim], for p @ v
+    private final java.nio.FloatBuffer[] hostKeys; //   the buffers as Java reads them (float32 on the CPU), else null
+    private final java.nio.FloatBuffer[] hostValues;
     private int capacity;
 
     /**
@@ -45,6 +47,8 @@ final class KvCache implements AutoCloseable {
         this.values = new NDArray[config.numHiddenLayers()];
         this.keysByHead = new NDArray[config.numHiddenLayers()];
         this.valuesByHead = new NDArray[config.numHiddenLayers()];
+        this.hostKeys = new java.nio.FloatBuffer[config.numHiddenLayers()];
+        this.hostValues = new java.nio.FloatBuffer[config.numHiddenLayers()];
     }
 
     /**
@@ -67,8 +71,15 @@ final class KvCache implements AutoCloseable {
             values[l] = regrow(values[l], next, filled);
             keysByHead[l] = persistent(keys[l].transpose(1, 2, 0));
             valuesByHead[l] = persistent(values[l].transpose(1, 0, 2));
+            hostKeys[l] = hostView(keys[l]);
+            hostValues[l] = hostView(values[l]);
         }
         capacity = next;
+    }
+
+    private java.nio.FloatBuffer hostView(NDArray buffer) {
+        return dtype == DataType.FLOAT32 && !buffer.getDevice().isGpu()
+                ? buffer.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
     }
 
     private static NDArray persistent(NDArray array) {
@@ -96,6 +107,19 @@ final class KvCache implements AutoCloseable {
         Ops.setRows(values[layer], position, v);
     }
 
+    /**
+     * @return the layer's keys {@code [capacity, kvHeads, headDim]} as Java reads and writes them in place (float32
+     *     on the CPU; null otherwise), once {@link #reserve} made room
+     */
+    java.nio.FloatBuffer hostKeys(int layer) {
+        return hostKeys[layer];
+    }
+
+    /** @return the layer's values, as {@link #hostKeys} */
+    java.nio.FloatBuffer hostValues(int layer) {
+        return hostValues[layer];
+    }
+
     /** @return a view of the layer's keys at positions {@code [0, length)}: {@code [kvHeads, headDim, length]} */
     NDArray keys(int layer, int length) {
         return Ops.slice(keysByHead[layer], new long[] {kvHeads, headDim, length});
@@ -116,6 +140,8 @@ final class KvCache implements AutoCloseable {
                 values[l].close();
                 keys[l] = null;
                 values[l] = null;
+                hostKeys[l] = null;
+                hostValues[l] = null;
             }
         }
         capacity = 0;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.model.Session;
@@ -40,6 +41,10 @@ public final class LlamaSession implements Session {
      * @return float32 logits {@code [1, vocabSize]} after the last token
      */
     NDArray appendOnDevice(int[] tokens, NDManager into) {
+        float[] host = hostStep(tokens);
+        if (host != null) {
+            return into.create(host, new Shape(1, host.length));
+        }
         NDArray[] result = new NDArray[1];
         run(tokens, false, null, false, (start, logits) -> {
             NDArray row = logits.toType(DataType.FLOAT32, false);
@@ -91,6 +96,10 @@ public final class LlamaSession implements Session {
 
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); the last logits, on the host. */
     private float[] lastRow(int[] tokens, float[][] baseLogits, boolean withText) {
+        float[] host = baseLogits == null ? hostStep(tokens) : null;
+        if (host != null) {
+            return host;
+        }
         float[][] result = new float[1][];
         run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = model.hostRows(logits)[0]);
         return result[0];
@@ -135,6 +144,29 @@ public final class LlamaSession implements Session {
                 }
             }
         }
+    }
+
+    /** A single token through the model's Java step, if it has one for this position: the logits, else null. */
+    private float[] hostStep(int[] tokens) {
+        if (tokens.length != 1 || !model.stepsInJava(position)) {
+            return null;
+        }
+        return appendInJava(tokens[0], WorkShare.current() != null ? 1 : JniUtils.getNumThreads());
+    }
+
+    /**
+     * Appends one token through the model's Java step ({@link LlamaModel#stepsInJava} must hold).
+     *
+     * @param threads the threads the step's products may use, the caller's among them
+     * @return the logits after it
+     */
+    float[] appendInJava(int token, int threads) {
+        int[] tokens = {token};
+        check(tokens);
+        cache.reserve(position + 1, position);
+        float[] logits = model.hostStep(token, position, cache, threads);
+        position++;
+        return logits;
     }
 
     private void check(int[] tokens) {

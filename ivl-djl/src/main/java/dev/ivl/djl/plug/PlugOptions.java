@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param alpha the weight α of the value model's logits; finite (0 gives the base alone, see
  *     {@link PluggedModel})
  * @param stepping how the base and value forward passes run (residual scheme; a cascade model steps them in turn);
- *     null for the one that suits the models loaded: concurrent on a GPU or for float32 weights, sequential for
- *     float16 or int8 weights on the CPU ({@link dev.ivl.djl.llama.LlamaCombinedModel#preferredStepping})
+ *     null for the one that suits the models loaded: concurrent on a GPU, sequential on the CPU
+ *     ({@link dev.ivl.djl.llama.LlamaCombinedModel#preferredStepping})
  * @param threads the thread budget of a concurrent step; 0 for the available processors
  * @param vocabularyPolicy how differing vocabulary sizes of one tokenizer family are treated (residual scheme)
  * @param vocabularyMap a map from {@code ivl align-vocab} joining the two tokenizers, for a value model with another

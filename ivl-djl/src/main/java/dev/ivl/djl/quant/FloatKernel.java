@@ -101,7 +101,7 @@ final class FloatKernel {
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
     /** {@code block[0, count) = w[at, at + count)} as float32 values. */
-    private static void load(ByteBuffer w, boolean half, int at, float[] block, int count) {
+    static void load(ByteBuffer w, boolean half, int at, float[] block, int count) {
         if (!half) {
             w.asFloatBuffer().get(at, block, 0, count);
             return;

@@ -77,6 +77,21 @@ public final class FloatMatrix {
     }
 
     /**
+     * Copies one row as float32 values: an embedding lookup.
+     *
+     * @param row the row, in {@code [0, rows)}
+     * @param into receives the row's {@code cols} values from its start
+     * @throws IllegalParameterException if the row is outside the matrix or {@code into} is too short
+     */
+    public void row(int row, float[] into) {
+        if (row < 0 || row >= rows || into.length < cols) {
+            throw new IllegalParameterException("row", row, "must be in [0, " + rows + ") with room for " + cols
+                    + " values");
+        }
+        FloatKernel.load(weights, half, row * cols, into, cols);
+    }
+
+    /**
      * {@code y = x · Wᵀ} for {@code tokens} activation rows, into a given array (which a caller may reuse).
      *
      * @param x {@code [tokens, cols]}, row-major; longer arrays are read from the start

@@ -24,8 +24,8 @@ import java.util.List;
  * once through the cores, this is the floor a decode step cannot beat on a memory-bound CPU.
  *
  * <p>The products can be computed three ways ({@link Product}): with one {@code linear} per matrix, the plain
- * definition of the floor; as a batched product over one block of rows per intra-op thread; or, for float16 weights
- * on the CPU, by Java's kernel ({@link FloatMatrix}), as the model computes a single row there.
+ * definition of the floor; as a batched product over one block of rows per intra-op thread; or, for float weights on
+ * the CPU, by Java's kernel ({@link FloatMatrix}), as a model's decode step in Java computes them.
  *
  * <p>The weights are a second copy, loaded from the checkpoint into their own manager in the model's dtype (the
  * model's own tensors are not reachable from outside its package); the activations are random draws. For int8 the
@@ -45,7 +45,7 @@ public final class MatmulFloor implements AutoCloseable {
         ROW_BLOCKS,
         /**
          * Java's product ({@link FloatMatrix}) reading the weights in place, with float32 activation rows: how a
-         * model with float16 weights computes a single row on the CPU. Only where {@link #hasKernel()}.
+         * decode step in Java computes a single row on the CPU. Only where {@link #hasKernel()}.
          */
         KERNEL
     }
@@ -54,7 +54,7 @@ public final class MatmulFloor implements AutoCloseable {
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> inputs = new ArrayList<>();
     private final List<Int8Matrix> quantized = new ArrayList<>(); // int8: the matrices
-    private final List<FloatMatrix> views = new ArrayList<>(); // float16 on the CPU: Java's views of the weights
+    private final List<FloatMatrix> views = new ArrayList<>(); // float weights on the CPU: Java's views of them
     private final List<float[]> rows = new ArrayList<>(); // activation rows of the Java products
     private float[] out = new float[0];
     private final long weightBytes;
@@ -113,7 +113,7 @@ public final class MatmulFloor implements AutoCloseable {
         }
         weights.add(weight);
         inputs.add(manager.randomNormal(0, 1, new Shape(1, in), DataType.FLOAT32).toType(dtype, false));
-        if (dtype == DataType.FLOAT16 && Int8Matrix.available() && FloatMatrix.viewable(weight)) {
+        if (Int8Matrix.available() && FloatMatrix.viewable(weight)) {
             views.add(FloatMatrix.of(weight));
             rows.add(randomRow(in, views.size()));
             out = new float[Math.max(out.length, views.get(views.size() - 1).rows())];
@@ -131,8 +131,8 @@ public final class MatmulFloor implements AutoCloseable {
     }
 
     /**
-     * @return whether {@link Product#KERNEL} can run: float16 weights on the CPU, every matrix viewable, and the
-     *     Vector API module present
+     * @return whether {@link Product#KERNEL} can run: float32 or float16 weights on the CPU, every matrix viewable,
+     *     and the Vector API module present
      */
     public boolean hasKernel() {
         return !views.isEmpty() && views.size() == weights.size();

@@ -31,7 +31,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Counts the engine operations of one decode step per decoder layer, as PyTorch's profiler records them: the
+ * Counts the engine operations of one decode step's engine pass per decoder layer (the pass a GPU runs for each
+ * token; on a CPU most models decode a token in Java instead, with no engine call, so the step is counted as a
+ * one-token {@code appendAll}, which always runs the engine's pass), as PyTorch's profiler records them: the
  * top-level {@code aten::} calls of the step (an op called by another op is not counted again; views such as
  * {@code reshape} and {@code slice} count, since each is a call through the engine). Two small random models that
  * differ only in their number of layers (1 and 2) decode the same tokens on the given device and dtype; the
@@ -140,14 +142,14 @@ public final class OpCount {
         Path trace = dir.resolve("trace.json");
         try (LlamaModel model = LlamaModel.load(dir, options); LlamaSession session = model.newSession()) {
             session.append(1, 2, 3, 4, 5);
-            session.append(6); // warm: the cache and rotary tables exist before the counted step
+            session.appendAll(6); // warm: the cache and rotary tables exist before the counted step
             try {
                 JniUtils.startProfile(false, false, false);
             } catch (RuntimeException | UnsatisfiedLinkError e) {
                 throw new IvlException("cannot count engine ops: this PyTorch JNI has no profiler (" + e + ")", e);
             }
             try {
-                session.append(7);
+                session.appendAll(7); // one token through the engine's pass, as a GPU decodes it
             } finally {
                 JniUtils.stopProfile(trace.toString());
             }

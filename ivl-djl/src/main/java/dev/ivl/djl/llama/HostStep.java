@@ -1,0 +1,253 @@
+package dev.ivl.djl.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.ivl.djl.quant.FloatMatrix;
+import dev.ivl.djl.quant.Int8Matrix;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * One decode step of a {@link LlamaModel} on the CPU, in Java: a single new token of one sequence, with no engine call
+ * at all. The matrix products are Java's ({@link FloatMatrix}, {@link Int8Matrix}); the rest of the step (norms,
+ * rotation, attention over the cache, SwiGLU, residual sums) is a few thousand floats, done in plain loops. Every
+ * array is read in place through views of the engine's memory (weights, norms, the sequence's {@link KvCache}, which
+ * this step writes as the engine's passes do: keys rotated and scaled by {@code d^(-1/4)}), so engine passes and
+ * Java steps of one sequence can follow each other. A small model's decode step is then bound by its weights instead
+ * of by the engine's per-call cost.
+ *
+ * <p>Follows HF {@code LlamaForCausalLM.forward} for one token, in float32 (sums of the norms and of the softmax in
+ * double), line by line below.
+ */
+final class HostStep {
+    /** A projection as the step multiplies it: {@code y = W·x} for one row. */
+    private interface Product {
+        void multiply(float[] x, float[] y, int threads);
+    }
+
+    private record Layer(FloatBuffer inputNorm, Product qkv, Product out, FloatBuffer postNorm, Product gateUp,
+            Product down) {}
+
+    private final int hidden;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final int ffn;
+    private final int vocab;
+    private final float eps;
+    private final float[] invFreq;
+    private final float scale;
+    private final FloatMatrix embed;
+    private final Layer[] layers;
+    private final FloatBuffer norm;
+    private final Product lmHead;
+    /** Per thread, the step's working rows: a step allocates only the logits it returns. */
+    private final ThreadLocal<Scratch> scratch;
+
+    private HostStep(LlamaConfig config, FloatMatrix embed, Layer[] layers, FloatBuffer norm, Product lmHead) {
+        this.hidden = config.hiddenSize();
+        this.heads = config.numAttentionHeads();
+        this.kvHeads = config.numKeyValueHeads();
+        this.headDim = config.headDim();
+        this.ffn = config.intermediateSize();
+        this.vocab = config.vocabSize();
+        this.eps = (float) config.rmsNormEps();
+        this.invFreq = RotaryEmbedding.inverseFrequencies(config);
+        this.scale = (float) Math.pow(headDim, -0.25);
+        this.embed = embed;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.scratch = ThreadLocal.withInitial(Scratch::new);
+    }
+
+    /**
+     * @return the step for these weights, or null when some array cannot be read in place (a GPU, a matrix over 2³¹
+     *     bytes) or the JVM lacks the Vector API module
+     */
+    static HostStep of(LlamaConfig config, NDArray embedTokens, List<DecoderLayer> decoderLayers, RmsNorm finalNorm,
+            Matrix lmHead) {
+        if (!Int8Matrix.available() || !FloatMatrix.viewable(embedTokens) || product(lmHead) == null) {
+            return null;
+        }
+        Layer[] layers = new Layer[decoderLayers.size()];
+        for (int i = 0; i < layers.length; i++) {
+            DecoderLayer l = decoderLayers.get(i);
+            Product qkv = product(l.attention().qkv());
+            Product out = product(l.attention().out());
+            Product gateUp = product(l.mlp().gateUp());
+            Product down = product(l.mlp().down());
+            FloatBuffer in = vector(l.inputNorm().weight());
+            FloatBuffer post = vector(l.postAttentionNorm().weight());
+            if (qkv == null || out == null || gateUp == null || down == null || in == null || post == null) {
+                return null;
+            }
+            layers[i] = new Layer(in, qkv, out, post, gateUp, down);
+        }
+        FloatBuffer norm = vector(finalNorm.weight());
+        return norm == null ? null
+                : new HostStep(config, FloatMatrix.of(embedTokens), layers, norm, product(lmHead));
+    }
+
+    private static Product product(Matrix m) {
+        if (m instanceof Matrix.Int8 q) {
+            return (x, y, threads) -> q.weight().multiply(x, 1, threads, y);
+        }
+        FloatMatrix host = ((Matrix.Dense) m).host();
+        return host == null ? null : (x, y, threads) -> host.multiply(x, 1, threads, y);
+    }
+
+    /** @return a float32 vector on the CPU read in place, or null */
+    private static FloatBuffer vector(NDArray v) {
+        if (v.getDataType() != DataType.FLOAT32 || v.getDevice().isGpu()) {
+            return null;
+        }
+        return v.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** The working rows of one thread's steps. */
+    private final class Scratch {
+        final float[] h = new float[hidden];
+        final float[] x = new float[Math.max(hidden, heads * headDim)];
+        final float[] qkv = new float[(heads + 2 * kvHeads) * headDim];
+        final float[] attended = new float[heads * headDim];
+        final float[] projected = new float[hidden];
+        final float[] gateUp = new float[2 * ffn];
+        final float[] act = new float[ffn];
+        final float[] cos = new float[headDim];
+        final float[] sin = new float[headDim];
+        float[] scores = new float[256];
+    }
+
+    /**
+     * Appends one token at {@code position}: writes its keys and values into {@code cache} (which has room for it)
+     * and returns the logits after it.
+     *
+     * @param threads the threads the products may use (the caller's among them)
+     */
+    float[] step(int token, int position, KvCache cache, int threads) {
+        Scratch s = scratch.get();
+        rotation(position, s.cos, s.sin);
+        float[] h = s.h;
+        embed.row(token, h); //                                                  inputs_embeds = embed_tokens(input_ids)
+        int q = heads * headDim;
+        int kv = kvHeads * headDim;
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            rmsNorm(h, layer.inputNorm(), s.x); //                                     input_layernorm(hidden_states)
+            layer.qkv().multiply(s.x, s.qkv, threads); //                         q_proj(x), k_proj(x), v_proj(x)
+            for (int head = 0; head < heads + kvHeads; head++) { //            apply_rotary_pos_emb(q, k, cos, sin)
+                rotate(s.qkv, head * headDim, s.cos, s.sin);
+            }
+            FloatBuffer keys = cache.hostKeys(l);
+            FloatBuffer values = cache.hostValues(l);
+            keys.put(position * kv, s.qkv, q, kv); //                              past_key_value.update(k, v)
+            values.put(position * kv, s.qkv, q + kv, kv);
+            attend(s, keys, values, position + 1);
+            layer.out().multiply(s.attended, s.projected, threads); //                            o_proj(attn_output)
+            add(h, s.projected); //                                                  hidden_states = residual + .
+            rmsNorm(h, layer.postNorm(), s.x); //                             post_attention_layernorm(hidden_states)
+            layer.gateUp().multiply(s.x, s.gateUp, threads); //                           gate_proj(x), up_proj(x)
+            for (int i = 0; i < ffn; i++) {
+                float g = s.gateUp[i];
+                s.act[i] = g / (1 + (float) Math.exp(-g)) * s.gateUp[ffn + i]; //       act_fn(gate_proj(x)) * up_proj(x)
+            }
+            layer.down().multiply(s.act, s.projected, threads); //                                       down_proj(.)
+            add(h, s.projected); //                                                  hidden_states = residual + .
+        }
+        rmsNorm(h, norm, s.x); //                                                                    norm(hidden_states)
+        float[] logits = new float[vocab];
+        lmHead.multiply(s.x, logits, threads); //                                                    lm_head(.)
+        return logits;
+    }
+
+    /**
+     * cos and sign-folded sine of {@code position·invFreq}, scaled by {@code d^(-1/4)}: the same float32 values as
+     * {@link RotaryEmbedding}'s tables.
+     */
+    private void rotation(int position, float[] cos, float[] sin) {
+        int half = headDim / 2;
+        for (int i = 0; i < half; i++) {
+            float angle = position * invFreq[i]; //                           freqs = inv_freq @ position_ids, float32
+            float c = (float) Math.cos(angle) * scale;
+            float sn = (float) Math.sin(angle) * scale;
+            cos[i] = c;
+            cos[half + i] = c;
+            sin[i] = -sn;
+            sin[half + i] = sn;
+        }
+    }
+
+    /** {@code x·cos + rotate_half(x)·sin} for the head at {@code at}, in place; rotate_half swaps the halves. */
+    private void rotate(float[] v, int at, float[] cos, float[] sin) {
+        int half = headDim / 2;
+        for (int i = 0; i < half; i++) {
+            float a = v[at + i];
+            float b = v[at + half + i];
+            v[at + i] = a * cos[i] + b * sin[i];
+            v[at + half + i] = b * cos[half + i] + a * sin[half + i];
+        }
+    }
+
+    /**
+     * Attention of the step's query heads over the cache's first {@code length} positions: {@code softmax(q·kᵀ)·v}
+     * per head ({@code 1/√d} is in the rotation), query head h reading key/value head {@code h / (H / KV)}
+     * ({@code repeat_kv}).
+     */
+    private void attend(Scratch s, FloatBuffer keys, FloatBuffer values, int length) {
+        if (s.scores.length < length) {
+            s.scores = new float[Math.max(length, 2 * s.scores.length)];
+        }
+        float[] scores = s.scores;
+        int group = heads / kvHeads;
+        int stride = kvHeads * headDim;
+        for (int head = 0; head < heads; head++) {
+            int qAt = head * headDim;
+            int kvAt = (head / group) * headDim;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < length; j++) { //                           attn_weights = q @ kᵀ (scaled by the rotation)
+                int k = j * stride + kvAt;
+                float dot = 0;
+                for (int i = 0; i < headDim; i++) {
+                    dot += s.qkv[qAt + i] * keys.get(k + i);
+                }
+                scores[j] = dot;
+                max = Math.max(max, dot);
+            }
+            double sum = 0; //                                           softmax(attn_weights, dim=-1, dtype=float32)
+            for (int j = 0; j < length; j++) {
+                scores[j] = (float) Math.exp(scores[j] - max);
+                sum += scores[j];
+            }
+            float inv = (float) (1 / sum);
+            int out = head * headDim;
+            java.util.Arrays.fill(s.attended, out, out + headDim, 0f);
+            for (int j = 0; j < length; j++) { //                                            attn_weights @ v
+                float p = scores[j] * inv;
+                int v = j * stride + kvAt;
+                for (int i = 0; i < headDim; i++) {
+                    s.attended[out + i] += p * values.get(v + i);
+                }
+            }
+        }
+    }
+
+    /** {@code weight · x / √(mean(x²) + eps)} into {@code out} (HF {@code LlamaRMSNorm}). */
+    private void rmsNorm(float[] x, FloatBuffer weight, float[] out) {
+        double squares = 0;
+        for (int i = 0; i < hidden; i++) {
+            squares += x[i] * x[i];
+        }
+        float r = (float) (1 / Math.sqrt((float) (squares / hidden) + eps));
+        for (int i = 0; i < hidden; i++) {
+            out[i] = weight.get(i) * (x[i] * r);
+        }
+    }
+
+    private void add(float[] h, float[] y) {
+        for (int i = 0; i < hidden; i++) {
+            h[i] += y[i];
+        }
+    }
+}

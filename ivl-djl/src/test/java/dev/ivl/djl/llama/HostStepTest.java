@@ -1,0 +1,109 @@
+package dev.ivl.djl.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.DataType;
+import dev.ivl.djl.testutil.RawSafetensors;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link HostStep}: single-token steps in Java against the engine's pass over the whole sequence, on every HF fixture
+ * (MHA, GQA, MQA, tied embeddings, bfloat16 and float16 storage, a deep stack), for float32, int8 and float16
+ * weights; and the cache they share, written by either and read by the other.
+ */
+class HostStepTest {
+    /** float32 sums in another order than the engine's, over a few dozen positions. */
+    private static final double TOLERANCE = 1e-5;
+
+    private static float[][] engineRows(LlamaModel model, int[] ids) {
+        return model.logits(ids); // one pass of every row: the engine's (or the kernels') products, never a host step
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mha", "gqa-tied", "mqa-llama2vocab-fp16", "gqa-bf16", "sharded-deep"})
+    void stepsInJavaEqualTheEnginesPassForFloat32AndInt8Weights(String name) {
+        Path dir = LlamaConformanceTest.fixture(name);
+        int[] ids = RawSafetensors.read(dir.resolve("expected.safetensors")).ints("input_ids.long");
+        for (DataType dtype : new DataType[] {DataType.FLOAT32, DataType.INT8}) {
+            try (LlamaModel model = LlamaModel.load(dir, LoadOptions.builder().dtype(dtype).build())) {
+                assertTrue(LlamaModel.hostStepWanted(model.config(), dtype, DataType.FLOAT32, false));
+                double err = stepwiseError(model, ids, 8, engineRows(model, ids));
+                System.out.printf("host step vs pass %-22s %-7s max|Δlogit| = %.3g%n", name, dtype, err);
+                assertTrue(err <= TOLERANCE, name + " " + dtype + ": " + err);
+            }
+        }
+    }
+
+    @Test
+    void float16WeightsStepInFloat32ArithmeticAsTheFloat32ModelOfTheSameValues() {
+        Path dir = LlamaConformanceTest.fixture("mqa-llama2vocab-fp16"); // stored float16: both loads hold one value
+        int[] ids = RawSafetensors.read(dir.resolve("expected.safetensors")).ints("input_ids.long");
+        try (LlamaModel half = LlamaModel.load(dir, LoadOptions.builder().dtype(DataType.FLOAT16).build());
+                LlamaModel single = LlamaModel.load(dir, LoadOptions.builder().dtype(DataType.FLOAT32).build())) {
+            // every token a step: the fixture's matrices are too small for Java's prompt products, and the engine's
+            // float16 products round their activations
+            double err = stepwiseError(half, ids, 1, engineRows(single, ids));
+            assertTrue(err <= TOLERANCE, "float16 weights widened exactly, float32 activations: " + err);
+        }
+    }
+
+    /**
+     * The first {@code prompt} tokens in one append (a pass, or a step for one), then one Java step per token: the
+     * largest difference of any row.
+     */
+    private static double stepwiseError(LlamaModel model, int[] ids, int prompt, float[][] reference) {
+        try (LlamaSession s = model.newSession()) {
+            double err = LlamaConformanceTest.maxAbs(s.append(Arrays.copyOf(ids, prompt)), reference[prompt - 1]);
+            for (int i = prompt; i < ids.length; i++) {
+                err = Math.max(err, LlamaConformanceTest.maxAbs(s.append(ids[i]), reference[i]));
+            }
+            return err;
+        }
+    }
+
+    @Test
+    void passesAndJavaStepsShareTheCacheInBothDirectionsAndAfterARewind() {
+        Path dir = LlamaConformanceTest.fixture("gqa-tied");
+        int[] ids = RawSafetensors.read(dir.resolve("expected.safetensors")).ints("input_ids.long");
+        try (LlamaModel model = LlamaModel.load(dir, LoadOptions.builder().dtype(DataType.FLOAT32).build());
+                LlamaSession s = model.newSession()) {
+            float[][] reference = engineRows(model, ids);
+            s.append(Arrays.copyOf(ids, 5)); //                                       a pass writes positions 0-4
+            for (int i = 5; i < 9; i++) { //                                           Java steps read them, write 5-8
+                assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[i]), reference[i]), TOLERANCE);
+            }
+            float[][] rows = s.appendAll(Arrays.copyOfRange(ids, 9, 13)); //          a pass reads 5-8, writes 9-12
+            for (int i = 0; i < rows.length; i++) {
+                assertEquals(0, LlamaConformanceTest.maxAbs(rows[i], reference[9 + i]), TOLERANCE);
+            }
+            assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[13]), reference[13]), TOLERANCE);
+            s.rewind(6); //                                                            Java steps overwrite 6 on
+            for (int i = 6; i < 16; i++) {
+                assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[i]), reference[i]), TOLERANCE, "at " + i);
+            }
+            assertEquals(16, s.position());
+        }
+    }
+
+    @Test
+    void float16StepsStayOnTheEngineFromLargeLayersAndGpusNeverStepInJava() {
+        LlamaConfig small = LlamaConfig.parse("{\"model_type\": \"llama\", \"hidden_size\": 1024, \"intermediate_size\": 2816,"
+                + " \"num_hidden_layers\": 8, \"num_attention_heads\": 16, \"num_key_value_heads\": 4,"
+                + " \"vocab_size\": 32000, \"max_position_embeddings\": 2048}", null);
+        LlamaConfig large = LlamaConfig.parse("{\"model_type\": \"llama\", \"hidden_size\": 2048, \"intermediate_size\": 5632,"
+                + " \"num_hidden_layers\": 22, \"num_attention_heads\": 32, \"num_key_value_heads\": 4,"
+                + " \"vocab_size\": 32000, \"max_position_embeddings\": 2048}", null);
+        assertTrue(LlamaModel.hostStepWanted(small, DataType.FLOAT16, DataType.FLOAT32, false), "31 MB per layer");
+        assertFalse(LlamaModel.hostStepWanted(large, DataType.FLOAT16, DataType.FLOAT32, false), "94 MB per layer");
+        assertTrue(LlamaModel.hostStepWanted(large, DataType.FLOAT32, DataType.FLOAT32, false));
+        assertTrue(LlamaModel.hostStepWanted(large, DataType.INT8, DataType.FLOAT32, false));
+        assertFalse(LlamaModel.hostStepWanted(small, DataType.FLOAT32, DataType.FLOAT32, true), "a GPU");
+        assertFalse(LlamaModel.hostStepWanted(small, DataType.FLOAT16, DataType.FLOAT16, false), "float16 compute");
+    }
+}
