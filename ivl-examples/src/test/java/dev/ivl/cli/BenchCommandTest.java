@@ -130,6 +130,7 @@ class BenchCommandTest {
         double sequential = modes.getAsJsonObject("sequential").get("decodeMillisPerToken").getAsDouble();
         double concurrent = modes.getAsJsonObject("concurrent").get("decodeMillisPerToken").getAsDouble();
         assertEquals(concurrent / base, json.get("ratioConcurrentOverBase").getAsDouble(), 1e-12);
+        assertEquals(sequential / base, json.get("ratioSequentialOverBase").getAsDouble(), 1e-12);
         assertEquals(concurrent / sequential, json.get("concurrentOverSequential").getAsDouble(), 1e-12);
         assertEquals(1.0, json.get("valueOverBaseFlops").getAsDouble(), 1e-12); // the same shape twice
         JsonObject combine = json.getAsJsonObject("combine");

@@ -2,8 +2,10 @@ package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.ivl.djl.internal.SpinPool;
 import dev.ivl.djl.quant.FloatMatrix;
 import dev.ivl.djl.quant.Int8Matrix;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -117,8 +119,14 @@ final class HostStep {
         final float[] act = new float[ffn];
         final float[] cos = new float[headDim];
         final float[] sin = new float[headDim];
-        float[] scores = new float[256];
+        float[][] scores = new float[1][256];
     }
+
+    /**
+     * Cache positions from which a step's attention is split by query heads across the product threads: below, the
+     * hand-over costs more than it saves.
+     */
+    private static final int PARALLEL_ATTENTION = 256;
 
     /**
      * Appends one token at {@code position}: writes its keys and values into {@code cache} (which has room for it)
@@ -140,19 +148,16 @@ final class HostStep {
             for (int head = 0; head < heads + kvHeads; head++) { //            apply_rotary_pos_emb(q, k, cos, sin)
                 rotate(s.qkv, head * headDim, s.cos, s.sin);
             }
-            FloatBuffer keys = cache.hostKeys(l);
-            FloatBuffer values = cache.hostValues(l);
-            keys.put(position * kv, s.qkv, q, kv); //                              past_key_value.update(k, v)
-            values.put(position * kv, s.qkv, q + kv, kv);
-            attend(s, keys, values, position + 1);
+            ByteBuffer keys = cache.hostKeys(l);
+            ByteBuffer values = cache.hostValues(l);
+            keys.asFloatBuffer().put(position * kv, s.qkv, q, kv); //              past_key_value.update(k, v)
+            values.asFloatBuffer().put(position * kv, s.qkv, q + kv, kv);
+            attend(s, keys, values, position + 1, threads);
             layer.out().multiply(s.attended, s.projected, threads); //                            o_proj(attn_output)
             add(h, s.projected); //                                                  hidden_states = residual + .
             rmsNorm(h, layer.postNorm(), s.x); //                             post_attention_layernorm(hidden_states)
             layer.gateUp().multiply(s.x, s.gateUp, threads); //                           gate_proj(x), up_proj(x)
-            for (int i = 0; i < ffn; i++) {
-                float g = s.gateUp[i];
-                s.act[i] = g / (1 + (float) Math.exp(-g)) * s.gateUp[ffn + i]; //       act_fn(gate_proj(x)) * up_proj(x)
-            }
+            HostVectors.swiGlu(s.gateUp, ffn, s.act); //                         act_fn(gate_proj(x)) * up_proj(x)
             layer.down().multiply(s.act, s.projected, threads); //                                       down_proj(.)
             add(h, s.projected); //                                                  hidden_states = residual + .
         }
@@ -195,40 +200,40 @@ final class HostStep {
      * per head ({@code 1/√d} is in the rotation), query head h reading key/value head {@code h / (H / KV)}
      * ({@code repeat_kv}).
      */
-    private void attend(Scratch s, FloatBuffer keys, FloatBuffer values, int length) {
-        if (s.scores.length < length) {
-            s.scores = new float[Math.max(length, 2 * s.scores.length)];
+    private void attend(Scratch s, ByteBuffer keys, ByteBuffer values, int length, int threads) {
+        int parts = length < PARALLEL_ATTENTION ? 1 : Math.min(Math.min(threads, heads),
+                SpinPool.shared().parallelism());
+        if (s.scores.length < parts || s.scores[0].length < length) {
+            s.scores = new float[parts][Math.max(length, 2 * s.scores[0].length)];
         }
-        float[] scores = s.scores;
+        if (parts == 1) {
+            attendHeads(s, keys, values, length, s.scores[0], 0, heads);
+        } else {
+            SpinPool.shared().run(parts, p -> attendHeads(s, keys, values, length, s.scores[p], heads * p / parts,
+                    heads * (p + 1) / parts));
+        }
+    }
+
+    /** {@link #attend} for query heads {@code [from, to)}, with {@code scores} of room for {@code length}. */
+    private void attendHeads(Scratch s, ByteBuffer keys, ByteBuffer values, int length, float[] scores, int from,
+            int to) {
         int group = heads / kvHeads;
         int stride = kvHeads * headDim;
-        for (int head = 0; head < heads; head++) {
+        for (int head = from; head < to; head++) {
             int qAt = head * headDim;
             int kvAt = (head / group) * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < length; j++) { //                           attn_weights = q @ kᵀ (scaled by the rotation)
-                int k = j * stride + kvAt;
-                float dot = 0;
-                for (int i = 0; i < headDim; i++) {
-                    dot += s.qkv[qAt + i] * keys.get(k + i);
-                }
+                float dot = HostVectors.dot(s.qkv, qAt, keys, j * stride + kvAt, headDim);
                 scores[j] = dot;
                 max = Math.max(max, dot);
             }
-            double sum = 0; //                                           softmax(attn_weights, dim=-1, dtype=float32)
-            for (int j = 0; j < length; j++) {
-                scores[j] = (float) Math.exp(scores[j] - max);
-                sum += scores[j];
-            }
+            double sum = HostVectors.expShifted(scores, length, max); // softmax(attn_weights, dim=-1, dtype=float32)
             float inv = (float) (1 / sum);
             int out = head * headDim;
             java.util.Arrays.fill(s.attended, out, out + headDim, 0f);
             for (int j = 0; j < length; j++) { //                                            attn_weights @ v
-                float p = scores[j] * inv;
-                int v = j * stride + kvAt;
-                for (int i = 0; i < headDim; i++) {
-                    s.attended[out + i] += p * values.get(v + i);
-                }
+                HostVectors.addScaled(scores[j] * inv, values, j * stride + kvAt, s.attended, out, headDim);
             }
         }
     }

@@ -88,9 +88,9 @@ final class KernelPass {
 
     /**
      * @return whether Java's product takes {@code x @ wᵀ}: float32 activations on the CPU, 2 to {@value #MAX_ROWS}
-     *     rows, and a matrix of at least {@value #MIN_WEIGHTS} weights. A single row stays on the engine, which
-     *     streams it faster: float16 weights at 52–55 GB/s on the project's two cores against 45 for Java's product
-     *     (the TinyLlama shape's decode-step products, one run), float32 ones at the floor.
+     *     rows, and a matrix of at least {@value #MIN_WEIGHTS} weights. A single row is a decode step, which runs in
+     *     Java as a whole ({@link HostStep}) or, where the engine streams its weights faster (large float16 layers:
+     *     52–55 GB/s on the project's two cores against Java's 42–45), on the engine.
      */
     static boolean takes(NDArray x, FloatMatrix w) {
         long rows = x.getShape().get(0);

@@ -27,8 +27,8 @@ final class KvCache implements AutoCloseable {
     private final NDArray[] values;
     private final NDArray[] keysByHead; //   views of keys as [kvHeads, headDim, capacity], for q @ kᵀ
     private final NDArray[] valuesByHead; // views of values as [kvHeads, capacity, headDim], for p @ v
-    private final java.nio.FloatBuffer[] hostKeys; //   the buffers as Java reads them (float32 on the CPU), else null
-    private final java.nio.FloatBuffer[] hostValues;
+    private final java.nio.ByteBuffer[] hostKeys; //   the buffers as Java reads them (float32 on the CPU), else null
+    private final java.nio.ByteBuffer[] hostValues;
     private int capacity;
 
     /**
@@ -47,8 +47,8 @@ final class KvCache implements AutoCloseable {
         this.values = new NDArray[config.numHiddenLayers()];
         this.keysByHead = new NDArray[config.numHiddenLayers()];
         this.valuesByHead = new NDArray[config.numHiddenLayers()];
-        this.hostKeys = new java.nio.FloatBuffer[config.numHiddenLayers()];
-        this.hostValues = new java.nio.FloatBuffer[config.numHiddenLayers()];
+        this.hostKeys = new java.nio.ByteBuffer[config.numHiddenLayers()];
+        this.hostValues = new java.nio.ByteBuffer[config.numHiddenLayers()];
     }
 
     /**
@@ -77,9 +77,9 @@ final class KvCache implements AutoCloseable {
         capacity = next;
     }
 
-    private java.nio.FloatBuffer hostView(NDArray buffer) {
+    private java.nio.ByteBuffer hostView(NDArray buffer) {
         return dtype == DataType.FLOAT32 && !buffer.getDevice().isGpu()
-                ? buffer.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
+                ? buffer.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()) : null;
     }
 
     private static NDArray persistent(NDArray array) {
@@ -109,14 +109,14 @@ final class KvCache implements AutoCloseable {
 
     /**
      * @return the layer's keys {@code [capacity, kvHeads, headDim]} as Java reads and writes them in place (float32
-     *     on the CPU; null otherwise), once {@link #reserve} made room
+     *     on the CPU, in the platform's byte order; null otherwise), once {@link #reserve} made room
      */
-    java.nio.FloatBuffer hostKeys(int layer) {
+    java.nio.ByteBuffer hostKeys(int layer) {
         return hostKeys[layer];
     }
 
     /** @return the layer's values, as {@link #hostKeys} */
-    java.nio.FloatBuffer hostValues(int layer) {
+    java.nio.ByteBuffer hostValues(int layer) {
         return hostValues[layer];
     }
 

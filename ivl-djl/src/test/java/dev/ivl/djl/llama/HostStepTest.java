@@ -11,6 +11,7 @@ import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link HostStep}: single-token steps in Java against the engine's pass over the whole sequence, on every HF fixture
@@ -89,6 +90,68 @@ class HostStepTest {
             }
             assertEquals(16, s.position());
         }
+    }
+
+    @Test
+    void longContextsSplitTheAttentionAcrossThreadsAndStillEqualThePass(@TempDir Path tmp) {
+        Path dir = tmp.resolve("long");
+        int hidden = 64;
+        int vocab = 100;
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": "
+                    + hidden + ", \"intermediate_size\": 128, \"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+                    + " \"num_key_value_heads\": 2, \"vocab_size\": " + vocab + ", \"max_position_embeddings\": 512,"
+                    + " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": true, \"torch_dtype\": \"float32\"}");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        dev.ivl.djl.weights.SafetensorsWriter writer = new dev.ivl.djl.weights.SafetensorsWriter();
+        writer.add("model.embed_tokens.weight", gaussian(random, vocab * hidden), new long[] {vocab, hidden}, "F32");
+        for (int l = 0; l < 2; l++) {
+            String p = "model.layers." + l + ".";
+            long[][] shapes = {{hidden, hidden}, {hidden / 2, hidden}, {hidden / 2, hidden}, {hidden, hidden},
+                {128, hidden}, {128, hidden}, {hidden, 128}};
+            String[] names = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
+            for (int i = 0; i < names.length; i++) {
+                writer.add(p + names[i] + ".weight", gaussian(random, (int) (shapes[i][0] * shapes[i][1])), shapes[i],
+                        "F32");
+            }
+            writer.add(p + "input_layernorm.weight", ones(hidden), new long[] {hidden}, "F32");
+            writer.add(p + "post_attention_layernorm.weight", ones(hidden), new long[] {hidden}, "F32");
+        }
+        writer.add("model.norm.weight", ones(hidden), new long[] {hidden}, "F32");
+        writer.write(dir.resolve("model.safetensors"));
+        int[] ids = random.ints(300, 0, vocab).toArray(); // past 256 positions: the split attention
+        try (LlamaModel model = LlamaModel.load(dir, LoadOptions.builder().dtype(DataType.FLOAT32).build())) {
+            float[][] reference = engineRows(model, ids);
+            double magnitude = 0;
+            for (float[] row : reference) {
+                for (float v : row) {
+                    magnitude = Math.max(magnitude, Math.abs(v));
+                }
+            }
+            double err = stepwiseError(model, ids, 200, reference);
+            // float32 sums in another order over 300 positions: 1.5e-6 of the largest logit, the same with the
+            // attention on one thread; a head or position out of place would be off by the logits' own size
+            assertTrue(err <= 5e-6 * magnitude, "max |Δlogit| " + err + " against logits up to " + magnitude);
+        }
+    }
+
+    private static float[] gaussian(java.util.SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextGaussian() * 0.2);
+        }
+        return v;
+    }
+
+    private static float[] ones(int n) {
+        float[] v = new float[n];
+        Arrays.fill(v, 1);
+        return v;
     }
 
     @Test

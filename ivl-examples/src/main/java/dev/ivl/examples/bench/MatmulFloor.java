@@ -101,6 +101,7 @@ public final class MatmulFloor implements AutoCloseable {
             Int8Matrix m = Int8Matrix.load(checkpoint, List.of(names));
             quantized.add(m);
             rows.add(randomRow(in, quantized.size()));
+            out = new float[Math.max(out.length, m.rows())]; // one output row for every product, as a model's step
             return m.bytes();
         }
         NDList parts = new NDList();
@@ -159,7 +160,7 @@ public final class MatmulFloor implements AutoCloseable {
         int threads = JniUtils.getNumThreads();
         long start = System.nanoTime();
         for (int i = 0; i < quantized.size(); i++) {
-            quantized.get(i).multiply(rows.get(i), 1, threads);
+            quantized.get(i).multiply(rows.get(i), 1, threads, out);
         }
         if (product == Product.KERNEL) {
             if (!hasKernel()) {
