@@ -23,9 +23,9 @@ import java.util.List;
  * double), line by line below.
  */
 final class HostStep {
-    /** A projection as the step multiplies it: {@code y = W·x} for one row. */
+    /** A projection as the step multiplies it: {@code y = x·Wᵀ} for {@code tokens} rows. */
     private interface Product {
-        void multiply(float[] x, float[] y, int threads);
+        void multiply(float[] x, int tokens, float[] y, int threads);
     }
 
     private record Layer(FloatBuffer inputNorm, Product qkv, Product out, FloatBuffer postNorm, Product gateUp,
@@ -94,10 +94,10 @@ final class HostStep {
 
     private static Product product(Matrix m) {
         if (m instanceof Matrix.Int8 q) {
-            return (x, y, threads) -> q.weight().multiply(x, 1, threads, y);
+            return (x, tokens, y, threads) -> q.weight().multiply(x, tokens, threads, y);
         }
         FloatMatrix host = ((Matrix.Dense) m).host();
-        return host == null ? null : (x, y, threads) -> host.multiply(x, 1, threads, y);
+        return host == null ? null : (x, tokens, y, threads) -> host.multiply(x, tokens, threads, y);
     }
 
     /** @return a float32 vector on the CPU read in place, or null */
@@ -108,18 +108,35 @@ final class HostStep {
         return v.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** The working rows of one thread's steps. */
+    /** The working rows of one thread's steps, for up to {@link #rows} tokens. */
     private final class Scratch {
-        final float[] h = new float[hidden];
-        final float[] x = new float[Math.max(hidden, heads * headDim)];
-        final float[] qkv = new float[(heads + 2 * kvHeads) * headDim];
-        final float[] attended = new float[heads * headDim];
-        final float[] projected = new float[hidden];
-        final float[] gateUp = new float[2 * ffn];
-        final float[] act = new float[ffn];
-        final float[] cos = new float[headDim];
-        final float[] sin = new float[headDim];
+        int rows;
+        float[] h;
+        float[] x;
+        float[] qkv;
+        float[] attended;
+        float[] projected;
+        float[] gateUp;
+        float[] act;
+        float[] cos;
+        float[] sin;
         float[][] scores = new float[1][256];
+
+        Scratch fit(int t) {
+            if (t > rows) {
+                rows = t;
+                h = new float[t * hidden];
+                x = new float[t * Math.max(hidden, heads * headDim)];
+                qkv = new float[t * (heads + 2 * kvHeads) * headDim];
+                attended = new float[t * heads * headDim];
+                projected = new float[t * hidden];
+                gateUp = new float[t * 2 * ffn];
+                act = new float[t * ffn];
+                cos = new float[t * headDim];
+                sin = new float[t * headDim];
+            }
+            return this;
+        }
     }
 
     /**
@@ -128,42 +145,68 @@ final class HostStep {
      */
     private static final int PARALLEL_ATTENTION = 256;
 
+    /** The most tokens one call takes: a speculative check, a short append; prompts take the engine's pass. */
+    static final int MAX_ROWS = 16;
+
     /**
-     * Appends one token at {@code position}: writes its keys and values into {@code cache} (which has room for it)
-     * and returns the logits after it.
+     * Appends {@code tokens} (at most {@link #MAX_ROWS}) at positions {@code [position, position + T)}: writes their
+     * keys and values into {@code cache} (which has room for them) and returns the logits after each of them, or
+     * after the last.
      *
      * @param threads the threads the products may use (the caller's among them)
+     * @param allRows every row's logits when true, the last row's only when false
+     * @return {@code [T or 1][vocab]}
      */
-    float[] step(int token, int position, KvCache cache, int threads) {
-        Scratch s = scratch.get();
-        rotation(position, s.cos, s.sin);
-        float[] h = s.h;
-        embed.row(token, h); //                                                  inputs_embeds = embed_tokens(input_ids)
+    float[][] run(int[] tokens, int position, KvCache cache, int threads, boolean allRows) {
+        int t = tokens.length;
+        Scratch s = scratch.get().fit(t);
+        int qkvWidth = (heads + 2 * kvHeads) * headDim;
         int q = heads * headDim;
         int kv = kvHeads * headDim;
+        float[] h = s.h;
+        for (int r = 0; r < t; r++) {
+            rotation(position + r, s.cos, s.sin, r * headDim);
+            embed.row(tokens[r], h, r * hidden); //                              inputs_embeds = embed_tokens(input_ids)
+        }
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            rmsNorm(h, layer.inputNorm(), s.x); //                                     input_layernorm(hidden_states)
-            layer.qkv().multiply(s.x, s.qkv, threads); //                         q_proj(x), k_proj(x), v_proj(x)
-            for (int head = 0; head < heads + kvHeads; head++) { //            apply_rotary_pos_emb(q, k, cos, sin)
-                rotate(s.qkv, head * headDim, s.cos, s.sin);
-            }
+            rmsNorm(h, layer.inputNorm(), s.x, t); //                                  input_layernorm(hidden_states)
+            layer.qkv().multiply(s.x, t, s.qkv, threads); //                      q_proj(x), k_proj(x), v_proj(x)
             ByteBuffer keys = cache.hostKeys(l);
             ByteBuffer values = cache.hostValues(l);
-            keys.asFloatBuffer().put(position * kv, s.qkv, q, kv); //              past_key_value.update(k, v)
-            values.asFloatBuffer().put(position * kv, s.qkv, q + kv, kv);
-            attend(s, keys, values, position + 1, threads);
-            layer.out().multiply(s.attended, s.projected, threads); //                            o_proj(attn_output)
-            add(h, s.projected); //                                                  hidden_states = residual + .
-            rmsNorm(h, layer.postNorm(), s.x); //                             post_attention_layernorm(hidden_states)
-            layer.gateUp().multiply(s.x, s.gateUp, threads); //                           gate_proj(x), up_proj(x)
-            HostVectors.swiGlu(s.gateUp, ffn, s.act); //                         act_fn(gate_proj(x)) * up_proj(x)
-            layer.down().multiply(s.act, s.projected, threads); //                                       down_proj(.)
-            add(h, s.projected); //                                                  hidden_states = residual + .
+            for (int r = 0; r < t; r++) {
+                int row = r * qkvWidth;
+                for (int head = 0; head < heads + kvHeads; head++) { //         apply_rotary_pos_emb(q, k, cos, sin)
+                    rotate(s.qkv, row + head * headDim, s.cos, s.sin, r * headDim);
+                }
+                keys.asFloatBuffer().put((position + r) * kv, s.qkv, row + q, kv); // past_key_value.update(k, v)
+                values.asFloatBuffer().put((position + r) * kv, s.qkv, row + q + kv, kv);
+            }
+            for (int r = 0; r < t; r++) { //                                   each row sees the positions up to its own
+                attend(s, keys, values, position + r + 1, threads, r * qkvWidth, r * q);
+            }
+            layer.out().multiply(s.attended, t, s.projected, threads); //                        o_proj(attn_output)
+            add(h, s.projected, t * hidden); //                                      hidden_states = residual + .
+            rmsNorm(h, layer.postNorm(), s.x, t); //                          post_attention_layernorm(hidden_states)
+            layer.gateUp().multiply(s.x, t, s.gateUp, threads); //                        gate_proj(x), up_proj(x)
+            for (int r = 0; r < t; r++) {
+                HostVectors.swiGlu(s.gateUp, r * 2 * ffn, ffn, s.act, r * ffn); // act_fn(gate_proj(x)) * up_proj(x)
+            }
+            layer.down().multiply(s.act, t, s.projected, threads); //                                    down_proj(.)
+            add(h, s.projected, t * hidden); //                                      hidden_states = residual + .
         }
-        rmsNorm(h, norm, s.x); //                                                                    norm(hidden_states)
-        float[] logits = new float[vocab];
-        lmHead.multiply(s.x, logits, threads); //                                                    lm_head(.)
+        int from = allRows ? 0 : t - 1;
+        int n = t - from;
+        if (from > 0) {
+            System.arraycopy(h, from * hidden, h, 0, hidden); // only the last position's logits are needed
+        }
+        rmsNorm(h, norm, s.x, n); //                                                                 norm(hidden_states)
+        float[] flat = new float[n * vocab];
+        lmHead.multiply(s.x, n, flat, threads); //                                                   lm_head(.)
+        float[][] logits = new float[n][];
+        for (int r = 0; r < n; r++) {
+            logits[r] = n == 1 ? flat : java.util.Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+        }
         return logits;
     }
 
@@ -171,27 +214,27 @@ final class HostStep {
      * cos and sign-folded sine of {@code position·invFreq}, scaled by {@code d^(-1/4)}: the same float32 values as
      * {@link RotaryEmbedding}'s tables.
      */
-    private void rotation(int position, float[] cos, float[] sin) {
+    private void rotation(int position, float[] cos, float[] sin, int at) {
         int half = headDim / 2;
         for (int i = 0; i < half; i++) {
             float angle = position * invFreq[i]; //                           freqs = inv_freq @ position_ids, float32
             float c = (float) Math.cos(angle) * scale;
             float sn = (float) Math.sin(angle) * scale;
-            cos[i] = c;
-            cos[half + i] = c;
-            sin[i] = -sn;
-            sin[half + i] = sn;
+            cos[at + i] = c;
+            cos[at + half + i] = c;
+            sin[at + i] = -sn;
+            sin[at + half + i] = sn;
         }
     }
 
     /** {@code x·cos + rotate_half(x)·sin} for the head at {@code at}, in place; rotate_half swaps the halves. */
-    private void rotate(float[] v, int at, float[] cos, float[] sin) {
+    private void rotate(float[] v, int at, float[] cos, float[] sin, int c) {
         int half = headDim / 2;
         for (int i = 0; i < half; i++) {
             float a = v[at + i];
             float b = v[at + half + i];
-            v[at + i] = a * cos[i] + b * sin[i];
-            v[at + half + i] = b * cos[half + i] + a * sin[half + i];
+            v[at + i] = a * cos[c + i] + b * sin[c + i];
+            v[at + half + i] = b * cos[c + half + i] + a * sin[c + half + i];
         }
     }
 
@@ -200,27 +243,28 @@ final class HostStep {
      * per head ({@code 1/√d} is in the rotation), query head h reading key/value head {@code h / (H / KV)}
      * ({@code repeat_kv}).
      */
-    private void attend(Scratch s, ByteBuffer keys, ByteBuffer values, int length, int threads) {
+    private void attend(Scratch s, ByteBuffer keys, ByteBuffer values, int length, int threads, int qRow,
+            int outRow) {
         int parts = length < PARALLEL_ATTENTION ? 1 : Math.min(Math.min(threads, heads),
                 SpinPool.shared().parallelism());
         if (s.scores.length < parts || s.scores[0].length < length) {
             s.scores = new float[parts][Math.max(length, 2 * s.scores[0].length)];
         }
         if (parts == 1) {
-            attendHeads(s, keys, values, length, s.scores[0], 0, heads);
+            attendHeads(s, keys, values, length, s.scores[0], 0, heads, qRow, outRow);
         } else {
             SpinPool.shared().run(parts, p -> attendHeads(s, keys, values, length, s.scores[p], heads * p / parts,
-                    heads * (p + 1) / parts));
+                    heads * (p + 1) / parts, qRow, outRow));
         }
     }
 
     /** {@link #attend} for query heads {@code [from, to)}, with {@code scores} of room for {@code length}. */
     private void attendHeads(Scratch s, ByteBuffer keys, ByteBuffer values, int length, float[] scores, int from,
-            int to) {
+            int to, int qRow, int outRow) {
         int group = heads / kvHeads;
         int stride = kvHeads * headDim;
         for (int head = from; head < to; head++) {
-            int qAt = head * headDim;
+            int qAt = qRow + head * headDim;
             int kvAt = (head / group) * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < length; j++) { //                           attn_weights = q @ kᵀ (scaled by the rotation)
@@ -230,7 +274,7 @@ final class HostStep {
             }
             double sum = HostVectors.expShifted(scores, length, max); // softmax(attn_weights, dim=-1, dtype=float32)
             float inv = (float) (1 / sum);
-            int out = head * headDim;
+            int out = outRow + head * headDim;
             java.util.Arrays.fill(s.attended, out, out + headDim, 0f);
             for (int j = 0; j < length; j++) { //                                            attn_weights @ v
                 HostVectors.addScaled(scores[j] * inv, values, j * stride + kvAt, s.attended, out, headDim);
@@ -238,20 +282,23 @@ final class HostStep {
         }
     }
 
-    /** {@code weight · x / √(mean(x²) + eps)} into {@code out} (HF {@code LlamaRMSNorm}). */
-    private void rmsNorm(float[] x, FloatBuffer weight, float[] out) {
-        double squares = 0;
-        for (int i = 0; i < hidden; i++) {
-            squares += x[i] * x[i];
-        }
-        float r = (float) (1 / Math.sqrt((float) (squares / hidden) + eps));
-        for (int i = 0; i < hidden; i++) {
-            out[i] = weight.get(i) * (x[i] * r);
+    /** {@code weight · x / √(mean(x²) + eps)} for each of {@code t} rows, into {@code out} (HF {@code LlamaRMSNorm}). */
+    private void rmsNorm(float[] x, FloatBuffer weight, float[] out, int t) {
+        for (int row = 0; row < t; row++) {
+            int at = row * hidden;
+            double squares = 0;
+            for (int i = 0; i < hidden; i++) {
+                squares += x[at + i] * x[at + i];
+            }
+            float r = (float) (1 / Math.sqrt((float) (squares / hidden) + eps));
+            for (int i = 0; i < hidden; i++) {
+                out[at + i] = weight.get(i) * (x[at + i] * r);
+            }
         }
     }
 
-    private void add(float[] h, float[] y) {
-        for (int i = 0; i < hidden; i++) {
+    private static void add(float[] h, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
             h[i] += y[i];
         }
     }

@@ -65,17 +65,20 @@ final class HostVectors {
         return sum;
     }
 
-    /** {@code act[i] = silu(g[i]) · u[i]} for {@code g = gateUp[0, ffn)}, {@code u = gateUp[ffn, 2·ffn)}. */
-    static void swiGlu(float[] gateUp, int ffn, float[] act) {
+    /**
+     * {@code act[a + i] = silu(g[i]) · u[i]} for {@code g = gateUp[at, at + ffn)}, {@code u = gateUp[at + ffn,
+     * at + 2·ffn)}: one row.
+     */
+    static void swiGlu(float[] gateUp, int at, int ffn, float[] act, int a) {
         int vectorEnd = ffn - ffn % LANES;
         for (int i = 0; i < vectorEnd; i += LANES) {
-            FloatVector g = FloatVector.fromArray(FLOATS, gateUp, i);
+            FloatVector g = FloatVector.fromArray(FLOATS, gateUp, at + i);
             FloatVector sigmoid = g.neg().lanewise(VectorOperators.EXP).add(1f); //  silu(g) = g / (1 + e^(−g))
-            g.div(sigmoid).mul(FloatVector.fromArray(FLOATS, gateUp, ffn + i)).intoArray(act, i);
+            g.div(sigmoid).mul(FloatVector.fromArray(FLOATS, gateUp, at + ffn + i)).intoArray(act, a + i);
         }
         for (int i = vectorEnd; i < ffn; i++) {
-            float g = gateUp[i];
-            act[i] = g / (1 + (float) Math.exp(-g)) * gateUp[ffn + i];
+            float g = gateUp[at + i];
+            act[a + i] = g / (1 + (float) Math.exp(-g)) * gateUp[at + ffn + i];
         }
     }
 }

@@ -245,8 +245,8 @@ public final class LlamaCombinedModel implements LanguageModel, BatchStepping, C
 
         @Override
         public float[] append(int... tokens) {
-            if (tokens.length == 1 && sessions.stream().allMatch(s -> s.model().stepsInJava(s.position()))) {
-                return stepInJava(tokens[0]);
+            if (sessions.stream().allMatch(s -> s.model().stepsInJava(s.position(), tokens.length))) {
+                return stepInJava(tokens);
             }
             try (NDManager step = manager.newSubManager()) {
                 NDArray[] z = new NDArray[sessions.size()];
@@ -262,23 +262,24 @@ public final class LlamaCombinedModel implements LanguageModel, BatchStepping, C
         }
 
         /**
-         * One token through every model's Java step, combined on the host: one after the other, each with every
+         * Tokens through every model's Java steps, combined on the host: one after the other, each with every
          * thread; or under {@link Stepping#CONCURRENT} each on its own step thread, their products taking turns on
          * the Java kernels' shared threads (each product gets them all) while the rest of one model's step runs
          * beside the other's products.
          */
-        private float[] stepInJava(int token) {
+        private float[] stepInJava(int[] tokens) {
             float[][] z = new float[sessions.size()][];
             if (pool == null) {
                 int budget = JniUtils.getNumThreads();
                 for (int i = 0; i < z.length; i++) {
-                    z[i] = sessions.get(i).appendInJava(token, budget);
+                    z[i] = sessions.get(i).appendInJava(tokens, budget, false)[0];
                 }
             } else {
                 List<Future<?>> pending = new ArrayList<>(z.length);
                 for (int i = 0; i < z.length; i++) {
                     int index = i;
-                    pending.add(pool.submit(() -> z[index] = sessions.get(index).appendInJava(token, threads)));
+                    pending.add(pool.submit(() -> z[index] = sessions.get(index).appendInJava(tokens, threads,
+                            false)[0]));
                 }
                 ConcurrentSteps.awaitAll(pending);
             }

@@ -140,22 +140,24 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
     }
 
     /**
-     * @param position the position of a single new token
-     * @return whether that token steps in Java ({@link HostStep}): the model has such steps and the position
-     *     rotates by the static table
+     * @param position the position of the first new token
+     * @param tokens how many new tokens
+     * @return whether they run in Java ({@link HostStep}): the model has such steps, they are at most
+     *     {@link HostStep#MAX_ROWS} and their positions rotate by the static table
      */
-    boolean stepsInJava(int position) {
-        return hostStep != null && rope.staticUpTo(position + 1);
+    boolean stepsInJava(int position, int tokens) {
+        return hostStep != null && tokens <= HostStep.MAX_ROWS && rope.staticUpTo(position + tokens);
     }
 
     /**
-     * A single-token step in Java, where {@link #stepsInJava} holds.
+     * New tokens through Java, where {@link #stepsInJava} holds.
      *
-     * @param threads the threads its products may use, the caller's among them
-     * @return the logits after {@code token}
+     * @param threads the threads the products may use, the caller's among them
+     * @param allRows every row's logits when true, the last row's only when false
+     * @return the logits after each token, or after the last
      */
-    float[] hostStep(int token, int position, KvCache cache, int threads) {
-        return hostStep.step(token, position, cache, threads);
+    float[][] hostStep(int[] tokens, int position, KvCache cache, int threads, boolean allRows) {
+        return hostStep.run(tokens, position, cache, threads, allRows);
     }
 
     /**

@@ -41,8 +41,8 @@ public final class LlamaSession implements Session {
      * @return float32 logits {@code [1, vocabSize]} after the last token
      */
     NDArray appendOnDevice(int[] tokens, NDManager into) {
-        float[] host = hostStep(tokens);
-        if (host != null) {
+        if (model.stepsInJava(position, tokens.length)) {
+            float[] host = appendInJava(tokens, javaThreads(), false)[0];
             return into.create(host, new Shape(1, host.length));
         }
         NDArray[] result = new NDArray[1];
@@ -86,6 +86,9 @@ public final class LlamaSession implements Session {
 
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); every row's logits, on the host. */
     private float[][] allRows(int[] tokens, float[][] baseLogits, boolean withText) {
+        if (baseLogits == null && model.stepsInJava(position, tokens.length)) {
+            return appendInJava(tokens, javaThreads(), true);
+        }
         float[][] result = new float[tokens.length][];
         run(tokens, true, baseLogits, withText, (start, logits) -> {
             float[][] rows = model.hostRows(logits);
@@ -96,9 +99,8 @@ public final class LlamaSession implements Session {
 
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); the last logits, on the host. */
     private float[] lastRow(int[] tokens, float[][] baseLogits, boolean withText) {
-        float[] host = baseLogits == null ? hostStep(tokens) : null;
-        if (host != null) {
-            return host;
+        if (baseLogits == null && model.stepsInJava(position, tokens.length)) {
+            return appendInJava(tokens, javaThreads(), false)[0];
         }
         float[][] result = new float[1][];
         run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = model.hostRows(logits)[0]);
@@ -146,26 +148,23 @@ public final class LlamaSession implements Session {
         }
     }
 
-    /** A single token through the model's Java step, if it has one for this position: the logits, else null. */
-    private float[] hostStep(int[] tokens) {
-        if (tokens.length != 1 || !model.stepsInJava(position)) {
-            return null;
-        }
-        return appendInJava(tokens[0], WorkShare.current() != null ? 1 : JniUtils.getNumThreads());
+    /** @return the threads a Java step on this thread may give its products: one inside a {@link WorkShare} */
+    private static int javaThreads() {
+        return WorkShare.current() != null ? 1 : JniUtils.getNumThreads();
     }
 
     /**
-     * Appends one token through the model's Java step ({@link LlamaModel#stepsInJava} must hold).
+     * Appends tokens through the model's Java steps ({@link LlamaModel#stepsInJava} must hold).
      *
-     * @param threads the threads the step's products may use, the caller's among them
-     * @return the logits after it
+     * @param threads the threads the products may use, the caller's among them
+     * @param allRows every row's logits when true, the last row's only when false
+     * @return the logits after each token, or after the last
      */
-    float[] appendInJava(int token, int threads) {
-        int[] tokens = {token};
+    float[][] appendInJava(int[] tokens, int threads, boolean allRows) {
         check(tokens);
-        cache.reserve(position + 1, position);
-        float[] logits = model.hostStep(token, position, cache, threads);
-        position++;
+        cache.reserve(position + tokens.length, position);
+        float[][] logits = model.hostStep(tokens, position, cache, threads, allRows);
+        position += tokens.length;
         return logits;
     }
 

@@ -83,7 +83,7 @@ final class FloatKernel {
         int fullTokens = tokens - tokens % 4;
         for (int r = from; r < to; r += 4) {
             int n = Math.min(4, to - r); // the last block of the range may hold fewer rows
-            load(w, half, r * cols, block, n * cols);
+            load(w, half, r * cols, block, 0, n * cols);
             if (n == 4) {
                 for (int t = 0; t < fullTokens; t += 4) {
                     tile(block, cols, rows, x, y, r, t);
@@ -100,18 +100,18 @@ final class FloatKernel {
     /** Per thread, the four weight rows a tile multiplies, as float32. */
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** {@code block[0, count) = w[at, at + count)} as float32 values. */
-    static void load(ByteBuffer w, boolean half, int at, float[] block, int count) {
+    /** {@code block[to, to + count) = w[at, at + count)} as float32 values. */
+    static void load(ByteBuffer w, boolean half, int at, float[] block, int to, int count) {
         if (!half) {
-            w.asFloatBuffer().get(at, block, 0, count);
+            w.asFloatBuffer().get(at, block, to, count);
             return;
         }
         int vectorEnd = count - count % LANES;
         for (int i = 0; i < vectorEnd; i += LANES) {
-            widen(w, at + i).mul(HALF_SCALE).intoArray(block, i);
+            widen(w, at + i).mul(HALF_SCALE).intoArray(block, to + i);
         }
         for (int i = vectorEnd; i < count; i++) {
-            block[i] = widen(w.getShort(2 * (at + i))) * HALF_SCALE;
+            block[to + i] = widen(w.getShort(2 * (at + i))) * HALF_SCALE;
         }
     }
 

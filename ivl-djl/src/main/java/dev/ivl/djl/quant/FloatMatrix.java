@@ -80,15 +80,16 @@ public final class FloatMatrix {
      * Copies one row as float32 values: an embedding lookup.
      *
      * @param row the row, in {@code [0, rows)}
-     * @param into receives the row's {@code cols} values from its start
+     * @param into receives the row's {@code cols} values
+     * @param at where in {@code into} they start
      * @throws IllegalParameterException if the row is outside the matrix or {@code into} is too short
      */
-    public void row(int row, float[] into) {
-        if (row < 0 || row >= rows || into.length < cols) {
+    public void row(int row, float[] into, int at) {
+        if (row < 0 || row >= rows || at < 0 || (long) at + cols > into.length) {
             throw new IllegalParameterException("row", row, "must be in [0, " + rows + ") with room for " + cols
-                    + " values");
+                    + " values from " + at);
         }
-        FloatKernel.load(weights, half, row * cols, into, cols);
+        FloatKernel.load(weights, half, row * cols, into, at, cols);
     }
 
     /**

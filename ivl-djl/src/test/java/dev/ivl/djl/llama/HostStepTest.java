@@ -21,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HostStepTest {
     /** float32 sums in another order than the engine's, over a few dozen positions. */
     private static final double TOLERANCE = 1e-5;
+    /** A prompt long enough for the engine's pass (more than {@link HostStep#MAX_ROWS} tokens). */
+    private static final int PROMPT = HostStep.MAX_ROWS + 4;
 
     private static float[][] engineRows(LlamaModel model, int[] ids) {
         return model.logits(ids); // one pass of every row: the engine's (or the kernels') products, never a host step
@@ -34,7 +36,7 @@ class HostStepTest {
         for (DataType dtype : new DataType[] {DataType.FLOAT32, DataType.INT8}) {
             try (LlamaModel model = LlamaModel.load(dir, LoadOptions.builder().dtype(dtype).build())) {
                 assertTrue(LlamaModel.hostStepWanted(model.config(), dtype, DataType.FLOAT32, false));
-                double err = stepwiseError(model, ids, 8, engineRows(model, ids));
+                double err = stepwiseError(model, ids, PROMPT, engineRows(model, ids));
                 System.out.printf("host step vs pass %-22s %-7s max|Δlogit| = %.3g%n", name, dtype, err);
                 assertTrue(err <= TOLERANCE, name + " " + dtype + ": " + err);
             }
@@ -72,23 +74,28 @@ class HostStepTest {
     void passesAndJavaStepsShareTheCacheInBothDirectionsAndAfterARewind() {
         Path dir = LlamaConformanceTest.fixture("gqa-tied");
         int[] ids = RawSafetensors.read(dir.resolve("expected.safetensors")).ints("input_ids.long");
+        int p = PROMPT;
         try (LlamaModel model = LlamaModel.load(dir, LoadOptions.builder().dtype(DataType.FLOAT32).build());
                 LlamaSession s = model.newSession()) {
             float[][] reference = engineRows(model, ids);
-            s.append(Arrays.copyOf(ids, 5)); //                                       a pass writes positions 0-4
-            for (int i = 5; i < 9; i++) { //                                           Java steps read them, write 5-8
+            s.append(Arrays.copyOf(ids, p)); //                                  the engine's pass writes 0 to p − 1
+            for (int i = p; i < p + 3; i++) { //                                 Java steps read them and write on
                 assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[i]), reference[i]), TOLERANCE);
             }
-            float[][] rows = s.appendAll(Arrays.copyOfRange(ids, 9, 13)); //          a pass reads 5-8, writes 9-12
+            float[][] rows = s.appendAll(Arrays.copyOfRange(ids, p + 3, p + 7)); //  four rows in one Java call
             for (int i = 0; i < rows.length; i++) {
-                assertEquals(0, LlamaConformanceTest.maxAbs(rows[i], reference[9 + i]), TOLERANCE);
+                assertEquals(0, LlamaConformanceTest.maxAbs(rows[i], reference[p + 3 + i]), TOLERANCE, "row " + i);
             }
-            assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[13]), reference[13]), TOLERANCE);
-            s.rewind(6); //                                                            Java steps overwrite 6 on
-            for (int i = 6; i < 16; i++) {
+            rows = s.appendAll(Arrays.copyOfRange(ids, p + 7, 2 * p + 7)); //   the engine's pass reads Java's writes
+            for (int i = 0; i < rows.length; i++) {
+                assertEquals(0, LlamaConformanceTest.maxAbs(rows[i], reference[p + 7 + i]), TOLERANCE, "row " + i);
+            }
+            assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[2 * p + 7]), reference[2 * p + 7]), TOLERANCE);
+            s.rewind(p + 1); //                                                  Java steps overwrite p + 1 on
+            for (int i = p + 1; i < p + 10; i++) {
                 assertEquals(0, LlamaConformanceTest.maxAbs(s.append(ids[i]), reference[i]), TOLERANCE, "at " + i);
             }
-            assertEquals(16, s.position());
+            assertEquals(p + 10, s.position());
         }
     }
 
