@@ -113,7 +113,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
         this.maxSequenceLength = contextLength(config, options);
         this.rope = new RotaryEmbedding(config, maxSequenceLength, manager, computeDtype);
         this.smallStep = !manager.getDevice().isGpu() && stepBytes(config, dtype) < SMALL_STEP_BYTES;
-        this.hostStep = hostStepWanted(config, dtype, computeDtype, manager.getDevice().isGpu())
+        this.hostStep = options.javaSteps() && hostStepWanted(config, dtype, computeDtype, manager.getDevice().isGpu())
                 ? HostStep.of(config, embedTokens, this.layers, norm, lmHead) : null;
     }
 

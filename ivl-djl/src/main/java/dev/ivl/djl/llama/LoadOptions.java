@@ -24,8 +24,10 @@ import java.util.Locale;
  *     {@code --add-modules jdk.incubator.vector}); null for the default (above)
  * @param maxSequenceLength the largest context a session may use; 0 for the checkpoint's own
  * @param prefillChunk the most prompt tokens run through the model in one pass (bounds attention memory)
+ * @param javaSteps whether decode steps on the CPU may run in Java ({@code HostStep}) where that was measured
+ *     faster (true by default); false keeps every pass on the engine, for comparisons and op counts
  */
-public record LoadOptions(String device, DataType dtype, int maxSequenceLength, int prefillChunk) {
+public record LoadOptions(String device, DataType dtype, int maxSequenceLength, int prefillChunk, boolean javaSteps) {
     /**
      * Validates the options.
      *
@@ -137,6 +139,7 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
         private DataType dtype;
         private int maxSequenceLength;
         private int prefillChunk = 512;
+        private boolean javaSteps = true;
 
         private Builder() {}
 
@@ -164,9 +167,15 @@ public record LoadOptions(String device, DataType dtype, int maxSequenceLength, 
             return this;
         }
 
+        /** @param value whether CPU decode steps may run in Java @return this */
+        public Builder javaSteps(boolean value) {
+            javaSteps = value;
+            return this;
+        }
+
         /** @return the validated options */
         public LoadOptions build() {
-            return new LoadOptions(device, dtype, maxSequenceLength, prefillChunk);
+            return new LoadOptions(device, dtype, maxSequenceLength, prefillChunk, javaSteps);
         }
     }
 }

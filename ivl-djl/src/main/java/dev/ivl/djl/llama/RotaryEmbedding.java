@@ -103,6 +103,9 @@ final class RotaryEmbedding implements AutoCloseable {
         }
         this.identity = persistent(eye, headDim);
         this.swap = persistent(swapped, headDim);
+        // the first table now, not at the first pass that needs it: a model's arrays then stay as loaded while
+        // sessions come and go within the first positions (Java steps compute their own rotation)
+        grow(Math.min(INITIAL_CAPACITY, maxPositions));
     }
 
     /**

@@ -32,8 +32,8 @@ import java.util.TreeMap;
 
 /**
  * Counts the engine operations of one decode step's engine pass per decoder layer (the pass a GPU runs for each
- * token; on a CPU most models decode a token in Java instead, with no engine call, so the step is counted as a
- * one-token {@code appendAll}, which always runs the engine's pass), as PyTorch's profiler records them: the
+ * token; on a CPU most models decode a token in Java instead, with no engine call, so the models are loaded with
+ * {@link LoadOptions#javaSteps()} false), as PyTorch's profiler records them: the
  * top-level {@code aten::} calls of the step (an op called by another op is not counted again; views such as
  * {@code reshape} and {@code slice} count, since each is a call through the engine). Two small random models that
  * differ only in their number of layers (1 and 2) decode the same tokens on the given device and dtype; the
@@ -140,16 +140,19 @@ public final class OpCount {
     private static Map<String, Integer> profile(LlamaConfig config, LoadOptions options, Path dir) {
         RandomCheckpoint.write(config, 0, RandomCheckpoint.Storage.F32, dir);
         Path trace = dir.resolve("trace.json");
-        try (LlamaModel model = LlamaModel.load(dir, options); LlamaSession session = model.newSession()) {
+        LoadOptions engine = LoadOptions.builder().device(options.device()).dtype(options.dtype())
+                .maxSequenceLength(options.maxSequenceLength()).prefillChunk(options.prefillChunk()).javaSteps(false)
+                .build(); // the engine's pass for every token, as on a GPU
+        try (LlamaModel model = LlamaModel.load(dir, engine); LlamaSession session = model.newSession()) {
             session.append(1, 2, 3, 4, 5);
-            session.appendAll(6); // warm: the cache and rotary tables exist before the counted step
+            session.append(6); // warm: the cache and rotary tables exist before the counted step
             try {
                 JniUtils.startProfile(false, false, false);
             } catch (RuntimeException | UnsatisfiedLinkError e) {
                 throw new IvlException("cannot count engine ops: this PyTorch JNI has no profiler (" + e + ")", e);
             }
             try {
-                session.appendAll(7); // one token through the engine's pass, as a GPU decodes it
+                session.append(7);
             } finally {
                 JniUtils.stopProfile(trace.toString());
             }
