@@ -11,15 +11,15 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * One decode step of a {@link LlamaModel} on the CPU, in Java: a single new token of one sequence, with no engine call
- * at all. The matrix products are Java's ({@link FloatMatrix}, {@link Int8Matrix}); the rest of the step (norms,
+ * Decode steps of a {@link LlamaModel} on the CPU, in Java: up to {@link #MAX_ROWS} new tokens of one sequence (one
+ * token, a speculative check, a short append) in one call, with no engine call at all. The matrix products are Java's ({@link FloatMatrix}, {@link Int8Matrix}); the rest of the step (norms,
  * rotation, attention over the cache, SwiGLU, residual sums) is a few thousand floats, done in plain loops. Every
  * array is read in place through views of the engine's memory (weights, norms, the sequence's {@link KvCache}, which
  * this step writes as the engine's passes do: keys rotated and scaled by {@code d^(-1/4)}), so engine passes and
  * Java steps of one sequence can follow each other. A small model's decode step is then bound by its weights instead
  * of by the engine's per-call cost.
  *
- * <p>Follows HF {@code LlamaForCausalLM.forward} for one token, in float32 (sums of the norms and of the softmax in
+ * <p>Follows HF {@code LlamaForCausalLM.forward}, causal over the call's tokens, in float32 (sums of the norms and of the softmax in
  * double), line by line below.
  */
 final class HostStep {
@@ -56,7 +56,7 @@ final class HostStep {
         this.vocab = config.vocabSize();
         this.eps = (float) config.rmsNormEps();
         this.invFreq = RotaryEmbedding.inverseFrequencies(config);
-        this.scale = (float) Math.pow(headDim, -0.25);
+        this.scale = RotaryEmbedding.qkScale(headDim);
         this.embed = embed;
         this.layers = layers;
         this.norm = norm;
@@ -165,7 +165,7 @@ final class HostStep {
         int kv = kvHeads * headDim;
         float[] h = s.h;
         for (int r = 0; r < t; r++) {
-            rotation(position + r, s.cos, s.sin, r * headDim);
+            RotaryEmbedding.row(invFreq, position + r, scale, s.cos, s.sin, r * headDim); // cos, sin of the position
             embed.row(tokens[r], h, r * hidden); //                              inputs_embeds = embed_tokens(input_ids)
         }
         for (int l = 0; l < layers.length; l++) {
@@ -208,23 +208,6 @@ final class HostStep {
             logits[r] = n == 1 ? flat : java.util.Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
         }
         return logits;
-    }
-
-    /**
-     * cos and sign-folded sine of {@code position·invFreq}, scaled by {@code d^(-1/4)}: the same float32 values as
-     * {@link RotaryEmbedding}'s tables.
-     */
-    private void rotation(int position, float[] cos, float[] sin, int at) {
-        int half = headDim / 2;
-        for (int i = 0; i < half; i++) {
-            float angle = position * invFreq[i]; //                           freqs = inv_freq @ position_ids, float32
-            float c = (float) Math.cos(angle) * scale;
-            float sn = (float) Math.sin(angle) * scale;
-            cos[at + i] = c;
-            cos[at + half + i] = c;
-            sin[at + i] = -sn;
-            sin[at + half + i] = sn;
-        }
     }
 
     /** {@code x·cos + rotate_half(x)·sin} for the head at {@code at}, in place; rotate_half swaps the halves. */

@@ -56,7 +56,7 @@ final class KernelPass {
 
     /** Runs {@code pass} as a kernel pass. */
     static <T> T run(Supplier<T> pass) {
-        THREADS.set(WorkShare.current() != null ? 1 : JniUtils.getNumThreads());
+        THREADS.set(WorkShare.productThreads());
         try {
             return engineAlone(pass);
         } finally {

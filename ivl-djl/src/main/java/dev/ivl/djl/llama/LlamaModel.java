@@ -87,7 +87,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
     private final GenerationDefaults generationDefaults;
     /** Whether a step reads so few weights that one intra-op thread runs it faster ({@link #SMALL_STEP_BYTES}). */
     private final boolean smallStep;
-    /** Single-token steps in Java, where they run faster than the engine's pass; null elsewhere. */
+    /** Decode steps in Java, where they run faster than the engine's pass; null elsewhere. */
     private final HostStep hostStep;
     private int openSessions; // guarded by this
     private boolean closed; //   guarded by this
@@ -118,7 +118,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
     }
 
     /**
-     * Float16 weights per layer from which a single-token step stays on the engine, whose float16 products stream
+     * Float16 weights per layer from which decode steps stay on the engine, whose float16 products stream
      * faster than Java's (52–55 against 42–45 GB/s on the project's 2 cores) while Java saves the engine's per-call
      * cost (about 0.3 ms per layer there): TinyLlama's 94 MB per layer decoded 0.87× as fast in Java, cpu-base's
      * 31 MB 1.21× faster.
@@ -126,7 +126,7 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
     static final long HOST_STEP_MAX_HALF_BYTES_PER_LAYER = 64L << 20;
 
     /**
-     * @return whether single-token steps run in Java ({@link HostStep}): on the CPU with float32 activations, for
+     * @return whether decode steps run in Java ({@link HostStep}): on the CPU with float32 activations, for
      *     float32 and int8 weights (Java's products stream them at least as fast as the engine's: TinyLlama's shape
      *     decoded 1.30× faster in float32 and 1.38× in int8, cpu-base 1.34× and 1.89×, the facts study's toy models up
      *     to 2.9×), and for float16 weights under {@link #HOST_STEP_MAX_HALF_BYTES_PER_LAYER}
@@ -576,8 +576,8 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
 
     /**
      * Runs an inference pass of {@code rows} rows: without autograd, whatever the thread (PyTorch's grad mode is per
-     * thread); as a {@link KernelPass} where Java's products are faster (int8 weights; 2 to 128 float32 rows on the
-     * CPU); and for a model whose step reads under {@link #SMALL_STEP_BYTES} of weights, on one intra-op thread.
+     * thread); as a {@link KernelPass} where Java's products are faster (int8 weights; 2 to 128 float32 or float16
+     * rows on the CPU); and for a model whose step reads under {@link #SMALL_STEP_BYTES} of weights, on one intra-op thread.
      */
     private NDArray inference(int rows, java.util.function.Supplier<NDArray> pass) {
         boolean gradMode = JniUtils.isGradMode();

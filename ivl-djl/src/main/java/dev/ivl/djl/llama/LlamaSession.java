@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.InvalidInputException;
 import dev.ivl.core.IvlException;
 import dev.ivl.core.model.Session;
@@ -41,9 +40,9 @@ public final class LlamaSession implements Session {
      * @return float32 logits {@code [1, vocabSize]} after the last token
      */
     NDArray appendOnDevice(int[] tokens, NDManager into) {
-        if (model.stepsInJava(position, tokens.length)) {
-            float[] host = appendInJava(tokens, javaThreads(), false)[0];
-            return into.create(host, new Shape(1, host.length));
+        float[][] host = inJava(tokens, null, false);
+        if (host != null) {
+            return into.create(host[0], new Shape(1, host[0].length));
         }
         NDArray[] result = new NDArray[1];
         run(tokens, false, null, false, (start, logits) -> {
@@ -86,8 +85,9 @@ public final class LlamaSession implements Session {
 
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); every row's logits, on the host. */
     private float[][] allRows(int[] tokens, float[][] baseLogits, boolean withText) {
-        if (baseLogits == null && model.stepsInJava(position, tokens.length)) {
-            return appendInJava(tokens, javaThreads(), true);
+        float[][] host = inJava(tokens, baseLogits, true);
+        if (host != null) {
+            return host;
         }
         float[][] result = new float[tokens.length][];
         run(tokens, true, baseLogits, withText, (start, logits) -> {
@@ -99,8 +99,9 @@ public final class LlamaSession implements Session {
 
     /** Runs the tokens (with the cascade input when {@code baseLogits} is given); the last logits, on the host. */
     private float[] lastRow(int[] tokens, float[][] baseLogits, boolean withText) {
-        if (baseLogits == null && model.stepsInJava(position, tokens.length)) {
-            return appendInJava(tokens, javaThreads(), false)[0];
+        float[][] host = inJava(tokens, baseLogits, false);
+        if (host != null) {
+            return host[0];
         }
         float[][] result = new float[1][];
         run(tokens, false, baseLogits, withText, (start, logits) -> result[0] = model.hostRows(logits)[0]);
@@ -148,9 +149,14 @@ public final class LlamaSession implements Session {
         }
     }
 
-    /** @return the threads a Java step on this thread may give its products: one inside a {@link WorkShare} */
-    private static int javaThreads() {
-        return WorkShare.current() != null ? 1 : JniUtils.getNumThreads();
+    /**
+     * The tokens through the model's Java steps, where it takes them here and there is no cascade input.
+     *
+     * @return the logits after each token (or the last), or null when the engine's pass must run them
+     */
+    private float[][] inJava(int[] tokens, float[][] baseLogits, boolean allRows) {
+        return baseLogits == null && model.stepsInJava(position, tokens.length)
+                ? appendInJava(tokens, WorkShare.productThreads(), allRows) : null;
     }
 
     /**

@@ -93,7 +93,7 @@ final class RotaryEmbedding implements AutoCloseable {
         this.theta = config.ropeTheta();
         this.invFreq = inverseFrequencies(config);
         this.groups = config.numAttentionHeads() / config.numKeyValueHeads();
-        this.scale = (float) Math.pow(headDim, -0.25);
+        this.scale = qkScale(headDim);
         int half = headDim / 2;
         float[] eye = new float[headDim * headDim];
         float[] swapped = new float[headDim * headDim];
@@ -263,27 +263,39 @@ final class RotaryEmbedding implements AutoCloseable {
         return array;
     }
 
-    /**
-     * cos and sign-folded sin of {@code position·invFreq} (float32 products, as HF), both halves filled, scaled by
-     * {@code d^(-1/4)}.
-     */
+    /** @return {@code d^(-1/4)}, the factor on rotated queries and keys: between them the attention's {@code 1/√d} */
+    static float qkScale(int headDim) {
+        return (float) Math.pow(headDim, -0.25);
+    }
+
+    /** cos and sign-folded sin of positions {@code [start, start + count)}, as {@link #row} writes them. */
     private float[][] tabulate(float[] inv, int start, int count) {
-        int half = headDim / 2;
         float[] cos = new float[count * headDim];
         float[] sin = new float[count * headDim];
         for (int p = 0; p < count; p++) {
-            for (int i = 0; i < half; i++) {
-                float angle = (start + p) * inv[i]; // freqs = inv_freq @ position_ids, float32
-                float c = (float) Math.cos(angle) * scale;
-                float s = (float) Math.sin(angle) * scale;
-                int row = p * headDim;
-                cos[row + i] = c;
-                cos[row + half + i] = c;
-                sin[row + i] = -s;
-                sin[row + half + i] = s;
-            }
+            row(inv, start + p, scale, cos, sin, p * headDim);
         }
         return new float[][] {cos, sin};
+    }
+
+    /**
+     * The rotation of one position: cos and sign-folded sin of {@code position·inv} (float32 products, as HF), both
+     * halves filled, scaled by {@code scale}, into {@code cos} and {@code sin} from {@code at}. The tables and the Java
+     * step ({@link HostStep}) both fill their rows here, so they hold the same values.
+     *
+     * @param inv the inverse frequencies, {@code d/2} of them
+     */
+    static void row(float[] inv, int position, float scale, float[] cos, float[] sin, int at) {
+        int half = inv.length;
+        for (int i = 0; i < half; i++) {
+            float angle = position * inv[i]; // freqs = inv_freq @ position_ids, float32
+            float c = (float) Math.cos(angle) * scale;
+            float s = (float) Math.sin(angle) * scale;
+            cos[at + i] = c;
+            cos[at + half + i] = c;
+            sin[at + i] = -s;
+            sin[at + half + i] = s;
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ivl.core.internal.ConcurrentSteps;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,6 +36,14 @@ final class WorkShare {
     /** @return the share the current thread takes part in, or null */
     static WorkShare current() {
         return CURRENT.get();
+    }
+
+    /**
+     * @return the threads Java products on the current thread may use: one within a share (the share is the
+     *     parallelism), else the engine's intra-op threads
+     */
+    static int productThreads() {
+        return current() != null ? 1 : JniUtils.getNumThreads();
     }
 
     /** Makes the current thread's single-row products go through this share until {@link #leave}. */

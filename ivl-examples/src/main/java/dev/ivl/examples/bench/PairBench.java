@@ -80,6 +80,11 @@ public final class PairBench {
             return decode(Mode.CONCURRENT) / decode(Mode.BASE);
         }
 
+        /** @return R for sequential stepping: sequential combined decoding over the base alone */
+        public double sequentialRatio() {
+            return decode(Mode.SEQUENTIAL) / decode(Mode.BASE);
+        }
+
         /** @return the value model's matrix-product FLOPs per token over the base's */
         public double flopRatio() {
             return flopsPerToken(value) / flopsPerToken(base);
@@ -101,7 +106,7 @@ public final class PairBench {
             b.append(String.format(Locale.ROOT, "%nconcurrent / sequential  %.3f%n",
                     decode(Mode.CONCURRENT) / decode(Mode.SEQUENTIAL)));
             b.append(String.format(Locale.ROOT, "R = sequential / base    %.3f   (the default stepping on a CPU)%n",
-                    decode(Mode.SEQUENTIAL) / decode(Mode.BASE)));
+                    sequentialRatio()));
             b.append(String.format(Locale.ROOT, "R = concurrent / base    %.3f   (the default on a GPU; value/base FLOPs"
                     + " per token %.3f; target R <= %.3f)%n", ratio(), flopRatio(), 1 + 1.1 * flopRatio()));
             b.append(String.format(Locale.ROOT, "memory MB: before load %.0f, models loaded %.0f, peak %.0f"
@@ -129,7 +134,7 @@ public final class PairBench {
             json.put("modes", modes);
             json.put("concurrentOverSequential", decode(Mode.CONCURRENT) / decode(Mode.SEQUENTIAL));
             json.put("ratioConcurrentOverBase", ratio());
-            json.put("ratioSequentialOverBase", decode(Mode.SEQUENTIAL) / decode(Mode.BASE));
+            json.put("ratioSequentialOverBase", sequentialRatio());
             json.put("valueOverBaseFlops", flopRatio());
             json.put("memory", memory);
             json.put("combine", combine);
