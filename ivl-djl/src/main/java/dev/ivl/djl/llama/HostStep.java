@@ -1,7 +1,9 @@
 package dev.ivl.djl.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.ivl.djl.internal.SpinPool;
 import dev.ivl.djl.quant.FloatMatrix;
 import dev.ivl.djl.quant.Int8Matrix;
@@ -12,12 +14,13 @@ import java.util.List;
 
 /**
  * Decode steps of a {@link LlamaModel} on the CPU, in Java: up to {@link #MAX_ROWS} new tokens of one sequence (one
- * token, a speculative check, a short append) in one call, with no engine call at all. The matrix products are Java's ({@link FloatMatrix}, {@link Int8Matrix}); the rest of the step (norms,
- * rotation, attention over the cache, SwiGLU, residual sums) is a few thousand floats, done in plain loops. Every
- * array is read in place through views of the engine's memory (weights, norms, the sequence's {@link KvCache}, which
- * this step writes as the engine's passes do: keys rotated and scaled by {@code d^(-1/4)}), so engine passes and
- * Java steps of one sequence can follow each other. A small model's decode step is then bound by its weights instead
- * of by the engine's per-call cost.
+ * token, a speculative check, a short append) in one call. The matrix products are Java's ({@link FloatMatrix},
+ * {@link Int8Matrix}), or for large float16 layers the engine's {@code linear}
+ * ({@link LlamaModel#halfProductsOnEngine}); the rest of the step (norms, rotation, attention over the cache, SwiGLU,
+ * residual sums) is a few thousand floats, done in plain loops. Every array is read in place through views of the
+ * engine's memory (weights, norms, the sequence's {@link KvCache}, which this step writes as the engine's passes do:
+ * keys rotated and scaled by {@code d^(-1/4)}), so engine passes and Java steps of one sequence can follow each
+ * other. A decode step is then bound by its weights instead of by the engine's per-call cost.
  *
  * <p>Follows HF {@code LlamaForCausalLM.forward}, causal over the call's tokens, in float32 (sums of the norms and of the softmax in
  * double), line by line below.
@@ -44,10 +47,12 @@ final class HostStep {
     private final Layer[] layers;
     private final FloatBuffer norm;
     private final Product lmHead;
+    private final boolean callsEngine;
     /** Per thread, the step's working rows: a step allocates only the logits it returns. */
     private final ThreadLocal<Scratch> scratch;
 
-    private HostStep(LlamaConfig config, FloatMatrix embed, Layer[] layers, FloatBuffer norm, Product lmHead) {
+    private HostStep(LlamaConfig config, FloatMatrix embed, Layer[] layers, FloatBuffer norm, Product lmHead,
+            boolean callsEngine) {
         this.hidden = config.hiddenSize();
         this.heads = config.numAttentionHeads();
         this.kvHeads = config.numKeyValueHeads();
@@ -61,6 +66,7 @@ final class HostStep {
         this.layers = layers;
         this.norm = norm;
         this.lmHead = lmHead;
+        this.callsEngine = callsEngine;
         this.scratch = ThreadLocal.withInitial(Scratch::new);
     }
 
@@ -69,17 +75,17 @@ final class HostStep {
      *     bytes) or the JVM lacks the Vector API module
      */
     static HostStep of(LlamaConfig config, NDArray embedTokens, List<DecoderLayer> decoderLayers, RmsNorm finalNorm,
-            Matrix lmHead) {
-        if (!Int8Matrix.available() || !FloatMatrix.viewable(embedTokens) || product(lmHead) == null) {
+            Matrix lmHead, boolean halfOnEngine) {
+        if (!Int8Matrix.available() || !FloatMatrix.viewable(embedTokens) || product(lmHead, halfOnEngine) == null) {
             return null;
         }
         Layer[] layers = new Layer[decoderLayers.size()];
         for (int i = 0; i < layers.length; i++) {
             DecoderLayer l = decoderLayers.get(i);
-            Product qkv = product(l.attention().qkv());
-            Product out = product(l.attention().out());
-            Product gateUp = product(l.mlp().gateUp());
-            Product down = product(l.mlp().down());
+            Product qkv = product(l.attention().qkv(), halfOnEngine);
+            Product out = product(l.attention().out(), halfOnEngine);
+            Product gateUp = product(l.mlp().gateUp(), halfOnEngine);
+            Product down = product(l.mlp().down(), halfOnEngine);
             FloatBuffer in = vector(l.inputNorm().weight());
             FloatBuffer post = vector(l.postAttentionNorm().weight());
             if (qkv == null || out == null || gateUp == null || down == null || in == null || post == null) {
@@ -89,15 +95,48 @@ final class HostStep {
         }
         FloatBuffer norm = vector(finalNorm.weight());
         return norm == null ? null
-                : new HostStep(config, FloatMatrix.of(embedTokens), layers, norm, product(lmHead));
+                : new HostStep(config, FloatMatrix.of(embedTokens), layers, norm, product(lmHead, halfOnEngine),
+                        halfOnEngine);
     }
 
-    private static Product product(Matrix m) {
+    /** @param halfOnEngine whether float16 weights go through {@link #onEngine} */
+    private static Product product(Matrix m, boolean halfOnEngine) {
         if (m instanceof Matrix.Int8 q) {
             return (x, tokens, y, threads) -> q.weight().multiply(x, tokens, threads, y);
         }
-        FloatMatrix host = ((Matrix.Dense) m).host();
-        return host == null ? null : (x, tokens, y, threads) -> host.multiply(x, tokens, threads, y);
+        Matrix.Dense dense = (Matrix.Dense) m;
+        FloatMatrix host = dense.host();
+        if (host == null) {
+            return null;
+        }
+        return halfOnEngine && host.half() ? onEngine(dense.weight())
+                : (x, tokens, y, threads) -> host.multiply(x, tokens, threads, y);
+    }
+
+    /**
+     * Float16 weights multiplied by the engine ({@link Ops#linear}: the activations rounded to float16, the product
+     * widened back, on the engine's threads), in a scope closed after each product: where the engine streams float16
+     * faster than Java does ({@link LlamaModel#halfProductsOnEngine}). Six engine calls per product (an array, its
+     * memory, two casts, {@code linear}, the product's memory), against the ~40 calls per layer of the engine's pass.
+     */
+    private static Product onEngine(NDArray weight) {
+        int rows = (int) weight.getShape().get(0);
+        int cols = (int) weight.getShape().get(1);
+        return (x, tokens, y, threads) -> {
+            try (NDManager scope = weight.getManager().newSubManager()) {
+                // written in place: creating it from a Java buffer would allocate a direct buffer per call, which only
+                // a garbage collection frees (the steps slowed by a quarter as they piled up)
+                NDArray in = scope.create(new Shape(tokens, cols), DataType.FLOAT32);
+                in.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().put(x, 0, tokens * cols);
+                Ops.linear(in, weight).toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer()
+                        .get(y, 0, tokens * rows);
+            }
+        };
+    }
+
+    /** @return whether the products call the engine (float16 weights on it), so that the caller turns autograd off */
+    boolean callsEngine() {
+        return callsEngine;
     }
 
     /** @return a float32 vector on the CPU read in place, or null */

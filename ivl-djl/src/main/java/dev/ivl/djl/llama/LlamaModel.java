@@ -113,30 +113,38 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
         this.maxSequenceLength = contextLength(config, options);
         this.rope = new RotaryEmbedding(config, maxSequenceLength, manager, computeDtype);
         this.smallStep = !manager.getDevice().isGpu() && stepBytes(config, dtype) < SMALL_STEP_BYTES;
-        this.hostStep = options.javaSteps() && hostStepWanted(config, dtype, computeDtype, manager.getDevice().isGpu())
-                ? HostStep.of(config, embedTokens, this.layers, norm, lmHead) : null;
+        this.hostStep = options.javaSteps() && hostStepWanted(manager.getDevice().isGpu(), computeDtype)
+                ? HostStep.of(config, embedTokens, this.layers, norm, lmHead, halfProductsOnEngine(config, dtype))
+                : null;
     }
 
     /**
-     * Float16 weights per layer from which decode steps stay on the engine, whose float16 products stream
-     * faster than Java's (52–55 against 42–45 GB/s on the project's 2 cores) while Java saves the engine's per-call
-     * cost (about 0.3 ms per layer there): TinyLlama's 94 MB per layer decoded 0.87× as fast in Java, cpu-base's
-     * 31 MB 1.21× faster.
+     * Float16 weights per layer from which a Java step multiplies float16 weights with the engine's {@code linear}
+     * instead of Java's products: the engine streams float16 faster than Java does on the project's 2 cores (52–55
+     * against 42–45 GB/s), which outweighs its few calls per product once a layer holds about 64 MB. Measured in one
+     * process, the two ways interleaved: TinyLlama's 94 MB per layer stepped 1.04–1.08× faster with the engine's
+     * products, cpu-base's 31 MB 1.2–1.3× faster with Java's, cpu-value's 7 MB 1.5×.
      */
     static final long HOST_STEP_MAX_HALF_BYTES_PER_LAYER = 64L << 20;
 
     /**
-     * @return whether decode steps run in Java ({@link HostStep}): on the CPU with float32 activations, for
-     *     float32 and int8 weights (Java's products stream them at least as fast as the engine's: TinyLlama's shape
-     *     decoded 1.30× faster in float32 and 1.38× in int8, cpu-base 1.34× and 1.89×, the facts study's toy models up
-     *     to 2.9×), and for float16 weights under {@link #HOST_STEP_MAX_HALF_BYTES_PER_LAYER}
+     * @return whether decode steps run in Java ({@link HostStep}): on the CPU with float32 activations. With float32
+     *     and int8 weights Java's products stream them at least as fast as the engine's (TinyLlama's shape decoded
+     *     1.30× faster in float32 and 1.38× in int8, cpu-base 1.34× and 1.89×, the facts study's toy models up to
+     *     2.9×); with float16 weights the step saves the engine's ~40 calls per layer around the products either way
+     *     (see {@link #halfProductsOnEngine})
      */
-    static boolean hostStepWanted(LlamaConfig config, DataType dtype, DataType computeDtype, boolean gpu) {
-        if (gpu || computeDtype != DataType.FLOAT32) {
-            return false;
-        }
-        return dtype != DataType.FLOAT16
-                || stepBytes(config, dtype) / config.numHiddenLayers() < HOST_STEP_MAX_HALF_BYTES_PER_LAYER;
+    static boolean hostStepWanted(boolean gpu, DataType computeDtype) {
+        return !gpu && computeDtype == DataType.FLOAT32;
+    }
+
+    /**
+     * @return whether a Java step multiplies this model's weights with the engine's {@code linear}: float16 weights
+     *     from {@link #HOST_STEP_MAX_HALF_BYTES_PER_LAYER} per layer
+     */
+    static boolean halfProductsOnEngine(LlamaConfig config, DataType dtype) {
+        return dtype == DataType.FLOAT16
+                && stepBytes(config, dtype) / config.numHiddenLayers() >= HOST_STEP_MAX_HALF_BYTES_PER_LAYER;
     }
 
     /**
@@ -157,7 +165,10 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
      * @return the logits after each token, or after the last
      */
     float[][] hostStep(int[] tokens, int position, KvCache cache, int threads, boolean allRows) {
-        return hostStep.run(tokens, position, cache, threads, allRows);
+        if (!hostStep.callsEngine()) {
+            return hostStep.run(tokens, position, cache, threads, allRows);
+        }
+        return withoutGrad(() -> hostStep.run(tokens, position, cache, threads, allRows));
     }
 
     /**
@@ -580,15 +591,22 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
      * rows on the CPU); and for a model whose step reads under {@link #SMALL_STEP_BYTES} of weights, on one intra-op thread.
      */
     private NDArray inference(int rows, java.util.function.Supplier<NDArray> pass) {
+        return withoutGrad(() -> {
+            if (KernelPass.wanted(rows, dtype, manager.getDevice().isGpu())) {
+                return KernelPass.run(pass);
+            }
+            return smallStep ? KernelPass.engineAlone(pass) : pass.get();
+        });
+    }
+
+    /** Runs {@code work} with the engine's autograd off on this thread (PyTorch's grad mode is per thread). */
+    private static <T> T withoutGrad(java.util.function.Supplier<T> work) {
         boolean gradMode = JniUtils.isGradMode();
         if (gradMode) {
             JniUtils.setGradMode(false);
         }
         try {
-            if (KernelPass.wanted(rows, dtype, manager.getDevice().isGpu())) {
-                return KernelPass.run(pass);
-            }
-            return smallStep ? KernelPass.engineAlone(pass) : pass.get();
+            return work.get();
         } finally {
             if (gradMode) {
                 JniUtils.setGradMode(true);

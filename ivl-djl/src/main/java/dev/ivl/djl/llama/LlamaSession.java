@@ -41,8 +41,13 @@ public final class LlamaSession implements Session {
      */
     NDArray appendOnDevice(int[] tokens, NDManager into) {
         float[][] host = inJava(tokens, null, false);
-        if (host != null) {
+        if (host != null && into.getDevice().isGpu()) {
             return into.create(host[0], new Shape(1, host[0].length));
+        }
+        if (host != null) { // written in place: no direct buffer per step for the garbage collector to free
+            NDArray row = into.create(new Shape(1, host[0].length), DataType.FLOAT32);
+            row.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(host[0]);
+            return row;
         }
         NDArray[] result = new NDArray[1];
         run(tokens, false, null, false, (start, logits) -> {
