@@ -121,11 +121,12 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
     /**
      * Float16 weights per layer from which a Java step multiplies float16 weights with the engine's {@code linear}
      * instead of Java's products: the engine streams float16 faster than Java does on the project's 2 cores (52–55
-     * against 42–45 GB/s), which outweighs its few calls per product once a layer holds about 64 MB. Measured in one
-     * process, the two ways interleaved: TinyLlama's 94 MB per layer stepped 1.04–1.08× faster with the engine's
-     * products, cpu-base's 31 MB 1.2–1.3× faster with Java's, cpu-value's 7 MB 1.5×.
+     * against 42–45 GB/s), which outweighs its six calls per product once a layer holds about 64 MB. TinyLlama's
+     * 94 MB per layer stepped 1.04–1.08× faster with the engine's products (one process, the two ways interleaved);
+     * in {@code ivl bench}, cpu-base's 31 MB per layer decoded 1.1–1.2× faster with Java's, cpu-value's 15 MB
+     * 1.2–1.5×.
      */
-    static final long HOST_STEP_MAX_HALF_BYTES_PER_LAYER = 64L << 20;
+    static final long HALF_ON_ENGINE_BYTES_PER_LAYER = 64L << 20;
 
     /**
      * @return whether decode steps run in Java ({@link HostStep}): on the CPU with float32 activations. With float32
@@ -140,11 +141,11 @@ public final class LlamaModel implements BaseModel, ValueModel, BatchStepping, A
 
     /**
      * @return whether a Java step multiplies this model's weights with the engine's {@code linear}: float16 weights
-     *     from {@link #HOST_STEP_MAX_HALF_BYTES_PER_LAYER} per layer
+     *     from {@link #HALF_ON_ENGINE_BYTES_PER_LAYER} per layer
      */
     static boolean halfProductsOnEngine(LlamaConfig config, DataType dtype) {
         return dtype == DataType.FLOAT16
-                && stepBytes(config, dtype) / config.numHiddenLayers() >= HOST_STEP_MAX_HALF_BYTES_PER_LAYER;
+                && stepBytes(config, dtype) / config.numHiddenLayers() >= HALF_ON_ENGINE_BYTES_PER_LAYER;
     }
 
     /**
