@@ -124,12 +124,8 @@ final class HostStep {
         int cols = (int) weight.getShape().get(1);
         return (x, tokens, y, threads) -> {
             try (NDManager scope = weight.getManager().newSubManager()) {
-                // written in place: creating it from a Java buffer would allocate a direct buffer per call, which only
-                // a garbage collection frees (the steps slowed by a quarter as they piled up)
-                NDArray in = scope.create(new Shape(tokens, cols), DataType.FLOAT32);
-                in.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().put(x, 0, tokens * cols);
-                Ops.linear(in, weight).toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer()
-                        .get(y, 0, tokens * rows);
+                NDArray product = Ops.linear(Ops.fromHost(scope, x, new Shape(tokens, cols)), weight);
+                Ops.toHost(product, y, tokens * rows);
             }
         };
     }

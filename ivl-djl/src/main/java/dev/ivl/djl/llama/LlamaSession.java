@@ -41,13 +41,8 @@ public final class LlamaSession implements Session {
      */
     NDArray appendOnDevice(int[] tokens, NDManager into) {
         float[][] host = inJava(tokens, null, false);
-        if (host != null && into.getDevice().isGpu()) {
-            return into.create(host[0], new Shape(1, host[0].length));
-        }
-        if (host != null) { // written in place: no direct buffer per step for the garbage collector to free
-            NDArray row = into.create(new Shape(1, host[0].length), DataType.FLOAT32);
-            row.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(host[0]);
-            return row;
+        if (host != null) {
+            return Ops.fromHost(into, host[0], new Shape(1, host[0].length));
         }
         NDArray[] result = new NDArray[1];
         run(tokens, false, null, false, (start, logits) -> {
@@ -141,8 +136,8 @@ public final class LlamaSession implements Session {
                     for (int i = 0; i < ids.length; i++) {
                         System.arraycopy(baseLogits[start + i], 0, rows, i * vocab, vocab);
                     }
-                    NDArray p = manager.create(rows, new Shape(ids.length, vocab)).softmax(-1); // softmax(z_base)
-                    cascade = new CascadeInput(p, withText);
+                    NDArray z = Ops.fromHost(manager, rows, new Shape(ids.length, vocab));
+                    cascade = new CascadeInput(z.softmax(-1), withText); //                     softmax(z_base)
                 }
                 NDArray logits = model.forward(manager.create(ids, new Shape(ids.length)), position, cache, allRows,
                         cascade);

@@ -129,6 +129,11 @@ public final class DecodeBench {
             return decode().median() / linearFloor().median();
         }
 
+        /** @return median decode time over the median floor with Java's products, if measured */
+        public java.util.Optional<Double> decodeOverKernelFloor() {
+            return kernelFloor().map(k -> decode().median() / k.median());
+        }
+
         /** @return median decode time over the median row-block floor */
         public double decodeOverRowBlockFloor() {
             return decode().median() / rowBlockFloor().median();
@@ -173,10 +178,8 @@ public final class DecodeBench {
             json.put("rowBlockFloorGigabytesPerSecond", gigabytesPerSecond(rowBlockFloor()));
             json.put("decodeOverLinearFloor", decodeOverLinearFloor());
             json.put("decodeOverRowBlockFloor", decodeOverRowBlockFloor());
-            kernelFloor().ifPresent(k -> {
-                json.put("kernelFloorGigabytesPerSecond", gigabytesPerSecond(k));
-                json.put("decodeOverKernelFloor", decode().median() / k.median());
-            });
+            kernelFloor().ifPresent(k -> json.put("kernelFloorGigabytesPerSecond", gigabytesPerSecond(k)));
+            decodeOverKernelFloor().ifPresent(r -> json.put("decodeOverKernelFloor", r));
             return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json);
         }
 
@@ -222,8 +225,8 @@ public final class DecodeBench {
             b.append(String.format(Locale.ROOT, "%-32s %10.3f%n", "decode / floor (linear)", decodeOverLinearFloor()));
             b.append(String.format(Locale.ROOT, "%-32s %10.3f%n", "decode / floor (row blocks)",
                     decodeOverRowBlockFloor()));
-            kernelFloor().ifPresent(k -> b.append(String.format(Locale.ROOT, "%-32s %10.3f%n",
-                    "decode / floor (Java kernel)", decode().median() / k.median())));
+            decodeOverKernelFloor().ifPresent(r -> b.append(String.format(Locale.ROOT, "%-32s %10.3f%n",
+                    "decode / floor (Java kernel)", r)));
             if (disturbedRepetitions() > 0) {
                 b.append(String.format(Locale.ROOT, "warning: other processes used more than %.1f core during %d of"
                         + " %d repetitions (per repetition: %s cores); the medians may be off%n", DISTURBED_CORES,

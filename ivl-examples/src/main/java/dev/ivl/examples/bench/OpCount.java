@@ -140,9 +140,9 @@ public final class OpCount {
     private static Map<String, Integer> profile(LlamaConfig config, LoadOptions options, Path dir) {
         RandomCheckpoint.write(config, 0, RandomCheckpoint.Storage.F32, dir);
         Path trace = dir.resolve("trace.json");
-        LoadOptions engine = LoadOptions.builder().device(options.device()).dtype(options.dtype())
-                .maxSequenceLength(options.maxSequenceLength()).prefillChunk(options.prefillChunk()).javaSteps(false)
-                .build(); // the engine's pass for every token, as on a GPU
+        // the engine's pass for every token, as on a GPU (every other option as given: a new one fails to compile here)
+        LoadOptions engine = new LoadOptions(options.device(), options.dtype(), options.maxSequenceLength(),
+                options.prefillChunk(), false);
         try (LlamaModel model = LlamaModel.load(dir, engine); LlamaSession session = model.newSession()) {
             session.append(1, 2, 3, 4, 5);
             session.append(6); // warm: the cache and rotary tables exist before the counted step
